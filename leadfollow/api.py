@@ -1,0 +1,59 @@
+"""The API's edge: the workspace scope of every API view, and the one error mapping."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from leadfollow.errors import DomainError
+from leadfollow.tenancy import workspace_scope
+
+
+class WorkspaceAPIView(APIView):
+    """Base of every API view: after authentication, scope the request to the key's workspace."""
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        self._scope = ExitStack()
+        super().initial(request, *args, **kwargs)
+        request.workspace = request.auth.workspace
+        self._scope.enter_context(workspace_scope(request.workspace))
+
+    def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        scope = getattr(self, "_scope", None)
+        if scope is not None:
+            scope.close()
+        return response
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Domain errors become `{"code", "detail"}` (plus the field's name); the rest is DRF's."""
+    if isinstance(exc, DomainError):
+        body = {"code": exc.code, "detail": exc.message}
+        if exc.field:
+            body["field"] = exc.field
+            body[exc.field] = [exc.message]
+        return Response(body, status=exc.status_code)
+    return drf_exception_handler(exc, context)
+
+
+class WorkspaceOut(serializers.Serializer):
+    name = serializers.CharField()
+    slug = serializers.SlugField()
+    time_zone = serializers.CharField()
+    default_region = serializers.CharField()
+    business_days = serializers.ListField(child=serializers.IntegerField())
+    business_hours_start = serializers.TimeField(format="%H:%M")
+    business_hours_end = serializers.TimeField(format="%H:%M")
+
+
+class WorkspaceView(WorkspaceAPIView):
+    """`GET /api/v1/workspace/`: the key's workspace, so a source can check its key."""
+
+    def get(self, request: Request) -> Response:
+        return Response(WorkspaceOut(request.workspace).data)

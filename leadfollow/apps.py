@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LeadFollowConfig(AppConfig):
+    name = "leadfollow"
+    verbose_name = "LeadFollow core"

@@ -1,0 +1,1 @@
+"""State changes of the tenancy core, one public function per domain action."""

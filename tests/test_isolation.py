@@ -1,0 +1,134 @@
+"""Cross-workspace isolation over every route the project registers.
+
+Every named route must be classified below. A route added without a case makes
+`test_every_route_has_an_isolation_case` fail, so no page or endpoint can skip this check.
+
+- PUBLIC: no workspace data behind it (login, health, invitation links by token).
+- OBJECT: addresses one tenant-owned object by id. A member of workspace A asking for
+  workspace B's object gets 404 on GET and POST, and the object is left unchanged.
+- LIST: shows workspace data without an id. Workspace B's data never shows up in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.forms.models import model_to_dict
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from leadfollow.tenancy import unscoped
+from tests.factories import ApiKeyFactory, InvitationFactory, MembershipFactory
+
+PUBLIC = {
+    "leadfollow:home",
+    "leadfollow:signup",
+    "leadfollow:login",
+    "leadfollow:logout",
+    "leadfollow:password-reset",
+    "leadfollow:password-reset-done",
+    "leadfollow:password-reset-confirm",
+    "leadfollow:password-reset-complete",
+    "leadfollow:invite-accept",  # by token, tested in test_invitations.py
+    "leadfollow:workspace-create",
+    "leadfollow:workspace-switch",  # a foreign id is refused: test_roles_and_switching.py
+    "leadfollow:healthz",
+    "leadfollow:readyz",
+    "leadfollow:settings",
+    "leadfollow:password-change",
+}
+
+
+@dataclass(frozen=True)
+class ObjectCase:
+    make: Callable  # workspace -> object of that workspace
+    kwarg: str  # the URL argument that takes the object's id
+    api: bool = False
+
+
+OBJECT: dict[str, ObjectCase] = {
+    "leadfollow:member-role": ObjectCase(
+        lambda ws: MembershipFactory(workspace=ws), "membership_id"
+    ),
+    "leadfollow:member-remove": ObjectCase(
+        lambda ws: MembershipFactory(workspace=ws), "membership_id"
+    ),
+    "leadfollow:invitation-revoke": ObjectCase(
+        lambda ws: InvitationFactory(workspace=ws), "invitation_id"
+    ),
+    "leadfollow:api-key-revoke": ObjectCase(lambda ws: ApiKeyFactory(workspace=ws), "api_key_id"),
+}
+
+
+@dataclass(frozen=True)
+class ListCase:
+    make: Callable  # workspace -> a string that shows only if that workspace's data leaks
+    api: bool = False
+
+
+LIST: dict[str, ListCase] = {
+    "leadfollow:members": ListCase(
+        lambda ws: MembershipFactory(workspace=ws, user__email="leak@globex.test").user.email
+    ),
+    "leadfollow:api-keys": ListCase(
+        lambda ws: ApiKeyFactory(workspace=ws, name="Globex feed").name
+    ),
+    "leadfollow:workspace-settings": ListCase(lambda ws: ws.name),
+    "leadfollow:profile": ListCase(lambda ws: ws.name),
+    "leadfollow:api-workspace": ListCase(lambda ws: ws.name, api=True),
+}
+
+
+def _named_routes(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[str]:
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # operators' site: reads across workspaces by design
+            prefix = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _named_routes(entry, prefix)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def test_every_route_has_an_isolation_case():
+    missing = sorted(set(_named_routes()) - PUBLIC - set(OBJECT) - set(LIST))
+    assert missing == [], f"add these routes to tests/test_isolation.py: {missing}"
+
+
+def test_isolation_cases_name_only_existing_routes():
+    stale = sorted((PUBLIC | set(OBJECT) | set(LIST)) - set(_named_routes()))
+    assert stale == []
+
+
+def _snapshot(obj) -> dict:
+    with unscoped():
+        fresh = type(obj).objects.get(pk=obj.pk)
+    return model_to_dict(fresh)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(OBJECT))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_foreign_object_answers_404_and_stays_unchanged(
+    name, method, owner_client, api_client, other_workspace
+):
+    case = OBJECT[name]
+    foreign = case.make(other_workspace)
+    before = _snapshot(foreign)
+    client = api_client if case.api else owner_client
+    response = getattr(client, method)(reverse(name, kwargs={case.kwarg: foreign.pk}))
+    # A POST-only route answers GET with 405 before looking anything up: that reveals nothing.
+    assert response.status_code in ({404} if method == "post" else {404, 405})
+    assert _snapshot(foreign) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(LIST))
+def test_lists_never_show_another_workspace(name, owner_client, api_client, other_workspace):
+    case = LIST[name]
+    marker = case.make(other_workspace)
+    client = api_client if case.api else owner_client
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert marker not in response.content.decode()
