@@ -7,7 +7,6 @@ import zoneinfo
 import phonenumbers
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.password_validation import password_validators_help_text_html
 
 from leadfollow.models import Role, Workspace
 
@@ -22,6 +21,9 @@ def region_choices() -> list[tuple[str, str]]:
         (region, f"{region} (+{phonenumbers.country_code_for_region(region)})")
         for region in phonenumbers.SUPPORTED_REGIONS
     )
+
+
+PASSWORD_HELP = "At least 10 characters, not all digits, and not a commonly used password."
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -42,7 +44,7 @@ class SignUpForm(forms.Form):
     password = forms.CharField(
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validators_help_text_html(),
+        help_text=PASSWORD_HELP,
     )
     workspace_name = forms.CharField(
         label="Company or team name", max_length=120, help_text="You can rename it later."
@@ -57,7 +59,7 @@ class InviteSignUpForm(forms.Form):
     password = forms.CharField(
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validators_help_text_html(),
+        help_text=PASSWORD_HELP,
     )
 
 

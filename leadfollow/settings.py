@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "rest_framework",
     "django_htmx",
     "axes",
@@ -82,6 +83,8 @@ TEMPLATES = [
         },
     },
 ]
+
+FORM_RENDERER = "leadfollow.form_renderer.FormRenderer"
 
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
