@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
-from rest_framework import serializers
+from django.conf import settings
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,11 +15,22 @@ from leadfollow.errors import DomainError
 from leadfollow.tenancy import workspace_scope
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "payload_too_large"
+
+
 class WorkspaceAPIView(APIView):
     """Base of every API view: after authentication, scope the request to the key's workspace."""
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         self._scope = ExitStack()
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > settings.API_MAX_BODY_BYTES:
+            raise PayloadTooLarge(
+                f"The request body is over {settings.API_MAX_BODY_BYTES // 1024} KiB. "
+                "Send fewer leads per call."
+            )
         super().initial(request, *args, **kwargs)
         request.workspace = request.auth.workspace
         self._scope.enter_context(workspace_scope(request.workspace))
@@ -32,7 +44,9 @@ class WorkspaceAPIView(APIView):
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Domain errors become `{"code", "detail"}` (plus the field's name); the rest is DRF's."""
+    """Field errors keep DRF's `{"field": ["…"]}`; other domain errors are `{"code", "detail"}`."""
+    if isinstance(exc, DomainError) and exc.errors:
+        return Response(exc.errors, status=exc.status_code)
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "detail": exc.message}
         if exc.field:

@@ -16,6 +16,7 @@ class DomainError(Exception):
         self.message = message
         self.code = code or self.default_code
         self.field = field
+        self.errors: dict[str, list[str]] | None = None  # several fields at once, DRF's shape
 
 
 class InvalidInput(DomainError):

@@ -206,3 +206,18 @@ class ApiKey(WorkspaceOwned):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class IdempotencyRecord(WorkspaceOwned):
+    """The first response to an `Idempotency-Key`, replayed for retries of the same request."""
+
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="idempotency_unique_key"),
+        ]

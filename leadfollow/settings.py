@@ -176,6 +176,9 @@ CACHES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["leadfollow.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["leadfollow.authentication.HasWorkspaceKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["leadfollow.throttling.ApiKeyThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "leadfollow.pagination.Cursor",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "leadfollow.api.exception_handler",
@@ -226,3 +229,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Intake: steps after a lead is saved (scoring, routing, cadences) retry this often, this late.
+INTAKE_STEP_MAX_ATTEMPTS = 4
+INTAKE_STEP_RETRY_SECONDS = 60
+
+# API limits.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/min")  # per API key
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+IDEMPOTENCY_TTL = timedelta(hours=24)

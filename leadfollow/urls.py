@@ -89,4 +89,5 @@ core_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include((core_patterns, "leadfollow"))),
+    path("", include("leads.urls")),
 ]

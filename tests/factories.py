@@ -67,3 +67,45 @@ class ApiKeyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Source {n}")
     prefix = factory.Sequence(lambda n: f"lf_{n:08x}")
     key_hash = factory.LazyFunction(lambda: hashlib.sha256(secrets.token_bytes(32)).hexdigest())
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.Account"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Faker("company")
+    domain = factory.Sequence(lambda n: f"company{n}.example")
+
+
+class LeadSourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.LeadSource"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Source {n}")
+    kind = "api"
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.Lead"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"lead{n}@customer.example")
+    phone = factory.Sequence(lambda n: f"+1212555{n:04d}")
+    phone_region = "US"
+    source = factory.SubFactory(LeadSourceFactory, workspace=factory.SelfAttribute("..workspace"))
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.Activity"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    lead = factory.SubFactory(LeadFactory, workspace=factory.SelfAttribute("..workspace"))
+    kind = "note"
+    summary = "Called, left a message"
+    occurred_at = factory.LazyFunction(timezone.now)
