@@ -49,3 +49,18 @@ def is_suppressed(*, workspace: Workspace, channel: str, address: str) -> bool:
     return Suppression.objects.filter(
         workspace=workspace, channel=channel, address_hash=address_hash(address)
     ).exists()
+
+
+def suppressed_channels(*, workspace: Workspace, email: str | None, phone: str | None) -> set[str]:
+    """The channels on which this person's email or phone is suppressed, in one query."""
+    wanted: set[tuple[str, str]] = set()
+    if email:
+        wanted |= {(channel, address_hash(email)) for channel in EMAIL_CHANNELS}
+    if phone:
+        wanted |= {(channel, address_hash(phone)) for channel in PHONE_CHANNELS}
+    if not wanted:
+        return set()
+    rows = Suppression.objects.filter(
+        workspace=workspace, address_hash__in={digest for _, digest in wanted}
+    ).values_list("channel", "address_hash")
+    return {channel for channel, digest in rows if (channel, digest) in wanted}

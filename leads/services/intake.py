@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from channels.services import suppressed_channels
 from leadfollow.models import Membership, Workspace
 from leads.models import Activity, Consent, Lead, LeadSource
 from leads.normalize import clean_lead_fields
@@ -109,6 +110,7 @@ def _create(workspace, clean: dict, source, actor, via: str) -> IntakeResult:
     values = {key: value for key, value in clean.items() if key != "company"}
     if not values.get("time_zone"):
         values["time_zone"] = time_zone_for_phone(values.get("phone")) or ""
+    values.update(_suppressed_flags(workspace, values.get("email"), values.get("phone")))
     lead = Lead.objects.create(
         workspace=workspace,
         account=account_for(
@@ -128,6 +130,12 @@ def _create(workspace, clean: dict, source, actor, via: str) -> IntakeResult:
         occurred_at=lead.created_at,
     )
     return IntakeResult(lead=lead, created=True)
+
+
+def _suppressed_flags(workspace: Workspace, email: str | None, phone: str | None) -> dict:
+    """Someone who opted out, bounced or was erased stays uncontactable as a new lead."""
+    channels = suppressed_channels(workspace=workspace, email=email, phone=phone)
+    return {f"do_not_{channel}": True for channel in channels}
 
 
 def _merge(workspace, matches: list[Lead], clean: dict, source, actor, via: str) -> IntakeResult:
