@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class ScoringConfig(AppConfig):
     name = "scoring"
     verbose_name = "Scoring and routing"
+
+    def ready(self) -> None:
+        from leads.services import received
+        from leads.services.activities import register_activity_listener
+        from scoring import hooks
+
+        received.register_intake_step("score", hooks.score_on_intake)
+        received.register_intake_step("route", hooks.route_on_intake)
+        received.register_intake_step("sla", hooks.start_sla_on_intake)
+        register_activity_listener(hooks.on_activity)

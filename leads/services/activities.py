@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db.models import Q
@@ -9,6 +10,14 @@ from django.utils import timezone
 
 from leadfollow.models import Membership, Workspace
 from leads.models import Activity, Lead
+
+ActivityListener = Callable[..., None]  # listener(*, workspace, activity) -> None
+_LISTENERS: list[ActivityListener] = []
+
+
+def register_activity_listener(listener: ActivityListener) -> None:
+    """Let another app react to every new activity (scores, SLA clocks), in the same transaction."""
+    _LISTENERS.append(listener)
 
 
 def log_activity(
@@ -36,9 +45,24 @@ def log_activity(
         actor=actor,
         occurred_at=occurred_at,
     )
-    Lead.objects.filter(workspace=workspace, pk=lead.pk).filter(
-        Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=occurred_at)
-    ).update(last_activity_at=occurred_at)
+    leads = Lead.objects.filter(workspace=workspace, pk=lead.pk)
+    leads.filter(Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=occurred_at)).update(
+        last_activity_at=occurred_at
+    )
     if lead.last_activity_at is None or lead.last_activity_at < occurred_at:
         lead.last_activity_at = occurred_at
+    for field in _milestones(activity):
+        if leads.filter(**{f"{field}__isnull": True}).update(**{field: occurred_at}):
+            setattr(lead, field, occurred_at)
+    for listener in _LISTENERS:
+        listener(workspace=workspace, activity=activity)
     return activity
+
+
+def _milestones(activity: Activity) -> list[str]:
+    if activity.direction == Activity.Direction.OUTBOUND and activity.channel:
+        human = activity.actor_id is not None or activity.payload.get("human") is True
+        return ["first_touch_at", "first_human_touch_at"] if human else ["first_touch_at"]
+    if activity.direction == Activity.Direction.INBOUND and activity.kind == "replied":
+        return ["first_reply_at"]
+    return []

@@ -1,0 +1,137 @@
+"""Scores: fit from lead data plus engagement from activities, fading with a half-life."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from leadfollow.models import Workspace
+from leads.models import Activity, Lead
+from scoring.conditions import evaluate, referenced_fields
+from scoring.facts import lead_facts
+from scoring.models import LeadScore, RuleSettings, ScoringRule
+
+# Activity kinds engagement rules can score. The channel and inbox apps log these kinds.
+ENGAGEMENT_KINDS = {
+    "email_opened": "Opened an email",
+    "email_clicked": "Clicked a link",
+    "pricing_visited": "Visited the pricing link",
+    "replied": "Replied",
+    "call_answered": "Answered a call",
+    "meeting_booked": "Booked a meeting",
+    "form_submitted": "Submitted a form",
+    "re_inquiry": "Asked again",
+}
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    rule_id: int | None
+    name: str
+    points: float
+
+
+@dataclass
+class ScoreResult:
+    fit: int = 0
+    engagement: float = 0.0
+    lines: list[ScoreLine] = field(default_factory=list)
+    band: str = ""
+
+    @property
+    def total(self) -> int:
+        return round(self.fit + self.engagement)
+
+
+def rule_settings(*, workspace: Workspace) -> RuleSettings:
+    """The workspace's settings row, created with defaults on first use."""
+    settings, _ = RuleSettings.objects.get_or_create(workspace=workspace)
+    return settings
+
+
+def band_for(total: int, bands: list[dict]) -> str:
+    """The first band (ordered high to low) whose minimum the total reaches."""
+    for band in sorted(bands, key=lambda b: -math.inf if b.get("min") is None else -b["min"]):
+        if band.get("min") is None or total >= band["min"]:
+            return band["name"]
+    return ""
+
+
+def active_scoring_rules(*, workspace: Workspace) -> list[ScoringRule]:
+    return list(ScoringRule.objects.filter(workspace=workspace, is_active=True))
+
+
+def compute_score(
+    *,
+    workspace: Workspace,
+    lead: Lead,
+    rules: list[ScoringRule],
+    settings: RuleSettings,
+    now: datetime | None = None,
+    activities: list[tuple[str, datetime]] | None = None,
+) -> ScoreResult:
+    """Score a lead without saving anything: the "try it" panel uses this too."""
+    now = now or timezone.now()
+    fit_rules = [rule for rule in rules if rule.kind == ScoringRule.Kind.FIT]
+    needed = set().union(
+        *(referenced_fields(rule.conditions) for rule in fit_rules if rule.conditions)
+    )
+    facts = lead_facts(workspace=workspace, lead=lead, needed=needed, now=now)
+    result = ScoreResult()
+    for rule in fit_rules:
+        if not rule.conditions or evaluate(rule.conditions, facts):
+            result.fit += rule.points
+            result.lines.append(ScoreLine(rule.pk, rule.name, rule.points))
+    engagement_rules = [rule for rule in rules if rule.kind == ScoringRule.Kind.ENGAGEMENT]
+    if engagement_rules:
+        if activities is None:
+            activities = _engagement_activities(workspace, lead, engagement_rules)
+        half_life = max(settings.engagement_half_life_days, 1) * 86400
+        for rule in engagement_rules:
+            points = sum(
+                rule.points * 0.5 ** (max((now - at).total_seconds(), 0) / half_life)
+                for kind, at in activities
+                if kind == rule.activity_kind
+            )
+            if points:
+                result.engagement += points
+                result.lines.append(ScoreLine(rule.pk, rule.name, round(points, 1)))
+    result.band = band_for(result.total, settings.bands)
+    return result
+
+
+def _engagement_activities(workspace, lead: Lead, rules) -> list[tuple[str, datetime]]:
+    if not lead.pk:
+        return []
+    kinds = {rule.activity_kind for rule in rules}
+    return list(
+        Activity.objects.filter(workspace=workspace, lead=lead, kind__in=kinds).values_list(
+            "kind", "occurred_at"
+        )[:1000]
+    )
+
+
+def score_lead(*, workspace: Workspace, lead: Lead) -> LeadScore:
+    """Recompute and store the lead's score with its breakdown."""
+    result = compute_score(
+        workspace=workspace,
+        lead=lead,
+        rules=active_scoring_rules(workspace=workspace),
+        settings=rule_settings(workspace=workspace),
+    )
+    score, _ = LeadScore.objects.update_or_create(
+        workspace=workspace,
+        lead=lead,
+        defaults={
+            "fit": result.fit,
+            "engagement": result.engagement,
+            "total": result.total,
+            "band": result.band,
+            "breakdown": [asdict(line) for line in result.lines],
+            "computed_at": timezone.now(),
+        },
+    )
+    return score
