@@ -109,3 +109,54 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     kind = "note"
     summary = "Called, left a message"
     occurred_at = factory.LazyFunction(timezone.now)
+
+
+class ScoringRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.ScoringRule"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    kind = "fit"
+    conditions = factory.LazyFunction(lambda: {"field": "has_phone", "op": "equals", "value": True})
+    points = 10
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.Team"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class TeamMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.TeamMember"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    team = factory.SubFactory(TeamFactory, workspace=factory.SelfAttribute("..workspace"))
+    membership = factory.SubFactory(
+        MembershipFactory, workspace=factory.SelfAttribute("..workspace")
+    )
+    position = factory.Sequence(lambda n: n)
+
+
+class RoutingRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.RoutingRule"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Routing {n}")
+    conditions = factory.LazyFunction(dict)
+    position = factory.Sequence(lambda n: n)
+
+
+class SlaPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.SlaPolicy"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"SLA {n}")
+    conditions = factory.LazyFunction(dict)
+    minutes = 5
