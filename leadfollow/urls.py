@@ -90,4 +90,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include((core_patterns, "leadfollow"))),
     path("", include("leads.urls")),
+    path("", include("scoring.urls")),
 ]

@@ -37,6 +37,7 @@ PUBLIC = {
     "leadfollow:readyz",
     "leadfollow:settings",
     "leadfollow:password-change",
+    "scoring:condition-row",  # an empty form row: no workspace data
 }
 
 
@@ -92,7 +93,7 @@ LIST: dict[str, ListCase] = {
 
 # Routes that only write: their body's ids are checked by their own tests.
 WRITE_ONLY = {
-    "leads:api-lead-bulk",  # creates leads in the key's workspace only: tests/leads/test_api_bulk.py
+    "leads:api-lead-bulk",  # writes only to the key's workspace: tests/leads/test_api_leads.py
 }
 
 

@@ -7,243 +7,593 @@ import scoring.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('leadfollow', '0001_initial'),
-        ('leads', '0001_initial'),
+        ("leadfollow", "0001_initial"),
+        ("leads", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LeadScore',
+            name="LeadScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fit', models.IntegerField(default=0)),
-                ('engagement', models.FloatField(default=0)),
-                ('total', models.IntegerField(db_index=True, default=0)),
-                ('band', models.CharField(blank=True, db_index=True, max_length=32)),
-                ('breakdown', models.JSONField(default=list)),
-                ('computed_at', models.DateTimeField()),
-                ('lead', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='score', to='leads.lead')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fit", models.IntegerField(default=0)),
+                ("engagement", models.FloatField(default=0)),
+                ("total", models.IntegerField(db_index=True, default=0)),
+                ("band", models.CharField(blank=True, db_index=True, max_length=32)),
+                ("breakdown", models.JSONField(default=list)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "lead",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="score",
+                        to="leads.lead",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='RepAvailability',
+            name="RepAvailability",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_available', models.BooleanField(default=True)),
-                ('time_zone', models.CharField(blank=True, max_length=64)),
-                ('working_hours', models.JSONField(default=scoring.models._default_hours)),
-                ('daily_cap', models.PositiveIntegerField(blank=True, null=True)),
-                ('open_cap', models.PositiveIntegerField(blank=True, null=True)),
-                ('notify_by_email', models.BooleanField(default=False)),
-                ('notify_by_sms', models.BooleanField(default=False)),
-                ('mobile_phone', models.CharField(blank=True, max_length=20)),
-                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='availability', to='leadfollow.membership')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_available", models.BooleanField(default=True)),
+                ("time_zone", models.CharField(blank=True, max_length=64)),
+                ("working_hours", models.JSONField(default=scoring.models._default_hours)),
+                ("daily_cap", models.PositiveIntegerField(blank=True, null=True)),
+                ("open_cap", models.PositiveIntegerField(blank=True, null=True)),
+                ("notify_by_email", models.BooleanField(default=False)),
+                ("notify_by_sms", models.BooleanField(default=False)),
+                ("mobile_phone", models.CharField(blank=True, max_length=20)),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="availability",
+                        to="leadfollow.membership",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='RuleChange',
+            name="RuleChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=32)),
-                ('subject_id', models.PositiveBigIntegerField(null=True)),
-                ('action', models.CharField(max_length=16)),
-                ('before', models.JSONField(null=True)),
-                ('after', models.JSONField(null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='leadfollow.membership')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=32)),
+                ("subject_id", models.PositiveBigIntegerField(null=True)),
+                ("action", models.CharField(max_length=16)),
+                ("before", models.JSONField(null=True)),
+                ("after", models.JSONField(null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="leadfollow.membership",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ScoringRule',
+            name="ScoringRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('kind', models.CharField(choices=[('fit', 'Fit (lead data)'), ('engagement', 'Engagement (activity)')], default='fit', max_length=16)),
-                ('conditions', models.JSONField(blank=True, default=dict)),
-                ('activity_kind', models.CharField(blank=True, max_length=32)),
-                ('points', models.SmallIntegerField()),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("fit", "Fit (lead data)"),
+                            ("engagement", "Engagement (activity)"),
+                        ],
+                        default="fit",
+                        max_length=16,
+                    ),
+                ),
+                ("conditions", models.JSONField(blank=True, default=dict)),
+                ("activity_kind", models.CharField(blank=True, max_length=32)),
+                ("points", models.SmallIntegerField()),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SlaPolicy',
+            name="SlaPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('conditions', models.JSONField(blank=True, default=dict)),
-                ('minutes', models.PositiveIntegerField()),
-                ('met_by', models.CharField(choices=[('any_touch', 'Any outbound touch'), ('human_touch', 'A human touch (call or personal message)')], default='any_touch', max_length=16)),
-                ('business_hours_only', models.BooleanField(default=False)),
-                ('warn_at_percent', models.PositiveSmallIntegerField(default=80)),
-                ('reassign_on_breach', models.BooleanField(default=False)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("conditions", models.JSONField(blank=True, default=dict)),
+                ("minutes", models.PositiveIntegerField()),
+                (
+                    "met_by",
+                    models.CharField(
+                        choices=[
+                            ("any_touch", "Any outbound touch"),
+                            ("human_touch", "A human touch (call or personal message)"),
+                        ],
+                        default="any_touch",
+                        max_length=16,
+                    ),
+                ),
+                ("business_hours_only", models.BooleanField(default=False)),
+                ("warn_at_percent", models.PositiveSmallIntegerField(default=80)),
+                ("reassign_on_breach", models.BooleanField(default=False)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('strategy', models.CharField(choices=[('round_robin', 'Round robin'), ('weighted', 'Weighted round robin'), ('least_loaded', 'Least loaded (fewest open leads)')], default='round_robin', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('manager', models.ForeignKey(blank=True, help_text='Told when a lead of this team breaches its SLA.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='leadfollow.membership')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "strategy",
+                    models.CharField(
+                        choices=[
+                            ("round_robin", "Round robin"),
+                            ("weighted", "Weighted round robin"),
+                            ("least_loaded", "Least loaded (fewest open leads)"),
+                        ],
+                        default="round_robin",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Told when a lead of this team breaches its SLA.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="leadfollow.membership",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='TeamMember',
+            name="TeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weight', models.PositiveSmallIntegerField(default=1)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('current_weight', models.IntegerField(default=0)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='team_seats', to='leadfollow.membership')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='scoring.team')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("weight", models.PositiveSmallIntegerField(default=1)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("current_weight", models.IntegerField(default=0)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="team_seats",
+                        to="leadfollow.membership",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="scoring.team",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='team',
-            name='last_assigned',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='scoring.teammember'),
+            model_name="team",
+            name="last_assigned",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="scoring.teammember",
+            ),
         ),
         migrations.CreateModel(
-            name='TimeOff',
+            name="TimeOff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='time_off', to='leadfollow.membership')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                ("note", models.CharField(blank=True, max_length=200)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="time_off",
+                        to="leadfollow.membership",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at'],
+                "ordering": ["starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='Holiday',
+            name="Holiday",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('name', models.CharField(max_length=120)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'date'), name='holiday_unique_date')],
+                "ordering": ["date"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("workspace", "date"), name="holiday_unique_date"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('assigned', 'Lead assigned'), ('reply', 'Lead replied'), ('sla_warning', 'SLA warning'), ('sla_breach', 'SLA breached')], max_length=16)),
-                ('text', models.CharField(max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('lead', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leads.lead')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='leadfollow.membership')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("assigned", "Lead assigned"),
+                            ("reply", "Lead replied"),
+                            ("sla_warning", "SLA warning"),
+                            ("sla_breach", "SLA breached"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leads.lead",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="leadfollow.membership",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['recipient', 'read_at', '-created_at'], name='notification_inbox_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["recipient", "read_at", "-created_at"],
+                        name="notification_inbox_idx",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RuleSettings',
+            name="RuleSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bands', models.JSONField(default=scoring.models._default_bands)),
-                ('engagement_half_life_days', models.PositiveSmallIntegerField(default=14)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('fallback_owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='leadfollow.membership')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("bands", models.JSONField(default=scoring.models._default_bands)),
+                ("engagement_half_life_days", models.PositiveSmallIntegerField(default=14)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "fallback_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="leadfollow.membership",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('workspace',), name='rulesettings_one_per_workspace')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("workspace",), name="rulesettings_one_per_workspace"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SlaClock',
+            name="SlaClock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('warn_at', models.DateTimeField()),
-                ('due_at', models.DateTimeField()),
-                ('met_at', models.DateTimeField(blank=True, null=True)),
-                ('warned_at', models.DateTimeField(blank=True, null=True)),
-                ('breached_at', models.DateTimeField(blank=True, null=True)),
-                ('lead', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sla', to='leads.lead')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
-                ('policy', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='scoring.slapolicy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("warn_at", models.DateTimeField()),
+                ("due_at", models.DateTimeField()),
+                ("met_at", models.DateTimeField(blank=True, null=True)),
+                ("warned_at", models.DateTimeField(blank=True, null=True)),
+                ("breached_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "lead",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sla",
+                        to="leads.lead",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="scoring.slapolicy",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('breached_at__isnull', True), ('met_at__isnull', True)), fields=['due_at'], name='slaclock_open_due_idx'), models.Index(condition=models.Q(('met_at__isnull', True), ('warned_at__isnull', True)), fields=['warn_at'], name='slaclock_open_warn_idx')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("breached_at__isnull", True), ("met_at__isnull", True)),
+                        fields=["due_at"],
+                        name="slaclock_open_due_idx",
+                    ),
+                    models.Index(
+                        condition=models.Q(("met_at__isnull", True), ("warned_at__isnull", True)),
+                        fields=["warn_at"],
+                        name="slaclock_open_warn_idx",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoutingRule',
+            name="RoutingRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('conditions', models.JSONField(blank=True, default=dict)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.membership')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leadfollow.workspace')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='scoring.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("conditions", models.JSONField(blank=True, default=dict)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.membership",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="leadfollow.workspace",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="scoring.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('member__isnull', False), ('team__isnull', True)), models.Q(('member__isnull', True), ('team__isnull', False)), _connector='OR'), name='routingrule_one_target')],
+                "ordering": ["position", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("member__isnull", False), ("team__isnull", True)),
+                            models.Q(("member__isnull", True), ("team__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="routingrule_one_target",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='teammember',
-            constraint=models.UniqueConstraint(fields=('team', 'membership'), name='teammember_unique'),
+            model_name="teammember",
+            constraint=models.UniqueConstraint(
+                fields=("team", "membership"), name="teammember_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='team',
-            constraint=models.UniqueConstraint(fields=('workspace', 'name'), name='team_unique_name'),
+            model_name="team",
+            constraint=models.UniqueConstraint(
+                fields=("workspace", "name"), name="team_unique_name"
+            ),
         ),
     ]

@@ -54,7 +54,7 @@ def rule_settings(*, workspace: Workspace) -> RuleSettings:
 
 def band_for(total: int, bands: list[dict]) -> str:
     """The first band (ordered high to low) whose minimum the total reaches."""
-    for band in sorted(bands, key=lambda b: -math.inf if b.get("min") is None else -b["min"]):
+    for band in sorted(bands, key=lambda b: math.inf if b.get("min") is None else -b["min"]):
         if band.get("min") is None or total >= band["min"]:
             return band["name"]
     return ""
