@@ -6,11 +6,14 @@ class ScoringConfig(AppConfig):
     verbose_name = "Scoring and routing"
 
     def ready(self) -> None:
+        from leadfollow.scheduler import register_tick
         from leads.services import received
         from leads.services.activities import register_activity_listener
         from scoring import hooks
+        from scoring.services.sla import sla_tick
 
         received.register_intake_step("score", hooks.score_on_intake)
         received.register_intake_step("route", hooks.route_on_intake)
         received.register_intake_step("sla", hooks.start_sla_on_intake)
         register_activity_listener(hooks.on_activity)
+        register_tick("sla", sla_tick, every_seconds=15)
