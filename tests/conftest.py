@@ -45,6 +45,27 @@ def _fast_passwords(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_in_process():
+    """Tasks run inside the test, also when REDIS_URL points Celery at a real broker (CI)."""
+    from leadfollow.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and cached lookups never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def workspace(db):
     return WorkspaceFactory(name="Acme Roofing", slug="acme")
