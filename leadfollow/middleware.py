@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.defaults import page_not_found, permission_denied
 
 from leadfollow.errors import Forbidden, NotFound
@@ -38,7 +39,11 @@ class WorkspaceMiddleware:
             if membership is not None:
                 request.membership = membership
                 request.workspace = membership.workspace
-                with workspace_scope(membership.workspace):
+                # Pages show times in the workspace's zone unless a view says otherwise.
+                with (
+                    workspace_scope(membership.workspace),
+                    timezone.override(membership.workspace.time_zone),
+                ):
                     return self.get_response(request)
         return self.get_response(request)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Lower, NullIf
 
 from leadfollow.errors import InvalidInput, NotFound
 from leadfollow.models import Membership, Workspace
@@ -29,8 +31,14 @@ def search_leads(
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     q: str | None = None,
+    unassigned: bool = False,
+    ordering: str | None = None,
 ) -> QuerySet[Lead]:
-    """Leads matching every filter given. Unknown owner or source ids are an input error."""
+    """Leads matching every filter given. Unknown owner or source ids are an input error.
+
+    `unassigned` keeps the leads nobody owns. `ordering` is one of LEAD_ORDERINGS (a leading "-"
+    for descending); without it the caller orders (the API's cursor does).
+    """
     leads = Lead.objects.filter(workspace=workspace, erased_at__isnull=True).select_related(
         "account", "source", "owner__user"
     )
@@ -48,17 +56,59 @@ def search_leads(
         leads = leads.filter(created_at__gte=created_after)
     if created_before:
         leads = leads.filter(created_at__lt=created_before)
+    if unassigned:
+        leads = leads.filter(owner__isnull=True)
     if q:
-        words = q.split()
-        for word in words[:5]:
-            leads = leads.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(email__icontains=word)
-                | Q(phone__contains=word.lstrip("+"))
-                | Q(account__name__icontains=word)
-            )
+        for word in q.split()[:5]:
+            leads = leads.filter(_matches_word(word))
+    if ordering:
+        leads = _ordered(leads, ordering)
     return leads
+
+
+_PHONE_LIKE = re.compile(r"[\d\s().+\-]+")
+
+
+def _matches_word(word: str) -> Q:
+    match = (
+        Q(first_name__icontains=word)
+        | Q(last_name__icontains=word)
+        | Q(email__icontains=word)
+        | Q(account__name__icontains=word)
+    )
+    # Phones are stored as E.164, so "(415)" or "555-2671" must be searched by their digits.
+    digits = re.sub(r"\D", "", word)
+    if len(digits) >= 3 and _PHONE_LIKE.fullmatch(word):
+        match |= Q(phone__contains=digits)
+    return match
+
+
+# Pipeline order, not the alphabet's: sorting by status groups leads by how far along they are.
+_STATUS_RANK = Case(
+    *(When(status=value, then=Value(rank)) for rank, value in enumerate(Lead.Status.values)),
+    default=Value(len(Lead.Status.values)),
+)
+LEAD_ORDERINGS = {
+    # A lead known only by an email address sorts under it, as the list shows it.
+    "name": (Lower(Coalesce(NullIf("first_name", Value("")), "email")), Lower("last_name")),
+    "created": ("created_at",),
+    "activity": ("last_activity_at",),
+    "status": (_STATUS_RANK,),
+}
+
+
+def _ordered(leads: QuerySet[Lead], ordering: str) -> QuerySet[Lead]:
+    descending = ordering.startswith("-")
+    keys = LEAD_ORDERINGS.get(ordering.lstrip("-"))
+    if keys is None:
+        raise InvalidInput(f"Sort by one of: {', '.join(LEAD_ORDERINGS)}.", field="sort")
+    expressions = [F(key) if isinstance(key, str) else key for key in keys]
+    # Leads never touched sort last either way: "no activity" is not the oldest activity.
+    ordered = [
+        expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True)
+        for expr in expressions
+    ]
+    return leads.order_by(*ordered, "-id" if descending else "id")
 
 
 def lead_timeline(*, workspace: Workspace, lead_id: int) -> QuerySet[Activity]:
@@ -76,3 +126,8 @@ def get_source(*, workspace: Workspace, source_id: int) -> LeadSource:
         return LeadSource.objects.get(workspace=workspace, pk=source_id)
     except LeadSource.DoesNotExist as exc:
         raise NotFound("No lead source with this id in your workspace.") from exc
+
+
+def lead_sources(*, workspace: Workspace) -> QuerySet[LeadSource]:
+    """The workspace's lead sources, by name."""
+    return LeadSource.objects.filter(workspace=workspace).order_by("name")

@@ -69,6 +69,9 @@ OBJECT: dict[str, ObjectCase] = {
     "leads:api-lead-activities": ObjectCase(
         lambda ws: LeadFactory(workspace=ws), "lead_id", api=True, methods=("get",)
     ),
+    "leads:lead-detail": ObjectCase(lambda ws: LeadFactory(workspace=ws), "lead_id"),
+    "leads:lead-state": ObjectCase(lambda ws: LeadFactory(workspace=ws), "lead_id"),
+    "leads:lead-note": ObjectCase(lambda ws: LeadFactory(workspace=ws), "lead_id"),
 }
 
 
@@ -89,10 +92,17 @@ LIST: dict[str, ListCase] = {
     "leadfollow:profile": ListCase(lambda ws: ws.name),
     "leadfollow:api-workspace": ListCase(lambda ws: ws.name, api=True),
     "leads:api-lead-list": ListCase(lambda ws: LeadFactory(workspace=ws).email, api=True),
+    "leads:lead-list": ListCase(lambda ws: LeadFactory(workspace=ws).email),
+    "leads:lead-new": ListCase(  # the owner choices list the workspace's members
+        lambda ws: MembershipFactory(workspace=ws, user__first_name="Leaky").user.display_name
+    ),
 }
 
 # Routes that only write: their body's ids are checked by their own tests.
 WRITE_ONLY = {
+    # A foreign lead id rejects the whole change: tests/leads/test_lead_pages.py::
+    # test_bulk_with_a_foreign_id_changes_nothing_and_says_so
+    "leads:lead-bulk",
     "leads:api-lead-bulk",  # writes only to the key's workspace: tests/leads/test_api_leads.py
 }
 

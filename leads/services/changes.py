@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
+from dataclasses import replace
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +16,7 @@ from leads.models import Activity, Consent, Lead, LeadSource
 from leads.normalize import clean_lead_fields
 from leads.services.accounts import account_for
 from leads.services.activities import log_activity
+from leads.services.intake import IntakeResult, intake_lead
 
 FLAGS = ("do_not_email", "do_not_sms", "do_not_call", "do_not_voicemail")
 EraseStep = Callable[..., None]  # step(*, workspace, lead) -> None
@@ -147,3 +150,109 @@ def source_named(*, workspace: Workspace, name: str, kind: str = LeadSource.Kind
     except IntegrityError:
         source = LeadSource.objects.get(workspace=workspace, name=name)
     return source
+
+
+MANUAL_SOURCE = "Added by hand"
+NOTE_LIMIT = 5000
+BULK_LIMIT = 500
+
+
+class _Keep(enum.Enum):
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP  # bulk_update_leads(owner_id=KEEP): leave owners alone (None unassigns)
+
+
+@transaction.atomic
+def add_note(
+    *, workspace: Workspace, lead_id: int, text: str, actor: Membership | None = None
+) -> Activity:
+    """Write a member's note on the lead's timeline."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput("Write the note first.", field="text")
+    if len(text) > NOTE_LIMIT:
+        raise InvalidInput(f"Keep a note under {NOTE_LIMIT} characters.", field="text")
+    lead = _get_for_update(workspace, lead_id)
+    summary = text if len(text) <= 300 else text[:299] + "…"
+    return log_activity(
+        workspace=workspace,
+        lead=lead,
+        kind=Activity.Kind.NOTE,
+        actor=actor,
+        summary=summary,
+        payload={"text": text},
+    )
+
+
+@transaction.atomic
+def bulk_update_leads(
+    *,
+    workspace: Workspace,
+    lead_ids: list[int],
+    owner_id: int | None | _Keep = KEEP,
+    status: str | None = None,
+    actor: Membership | None = None,
+) -> list[Lead]:
+    """Assign and/or re-status many leads, logging an activity on each lead that changed.
+
+    All or nothing: one id that is not a lead of this workspace rejects the whole request, so a
+    tampered form never changes part of a selection. Rows are locked in id order (no deadlocks).
+    """
+    ids = sorted(set(lead_ids))
+    if not ids:
+        raise InvalidInput("Select at least one lead.", field="lead_ids")
+    if len(ids) > BULK_LIMIT:
+        raise InvalidInput(f"Change at most {BULK_LIMIT} leads at once.", field="lead_ids")
+    changes: dict = {}
+    if status is not None:
+        if status not in Lead.Status.values:
+            raise InvalidInput(f"“{status}” is not a lead status.", field="status")
+        changes["status"] = status
+    if owner_id is not KEEP:
+        _owner(workspace, owner_id)  # an unknown member fails before any lead is touched
+        changes["owner"] = owner_id
+    if not changes:
+        raise InvalidInput("Choose an owner or a status to apply.")
+    found = set(
+        Lead.objects.filter(workspace=workspace, pk__in=ids, erased_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    if missing := len(set(ids) - found):
+        raise NotFound(
+            f"{missing} of the selected leads are not in this workspace. Nothing was changed.",
+            code="unknown_leads",
+        )
+    return [
+        update_lead(workspace=workspace, lead_id=pk, changes=changes, actor=actor) for pk in ids
+    ]
+
+
+@transaction.atomic
+def add_lead_by_hand(
+    *,
+    workspace: Workspace,
+    fields: dict,
+    owner_id: int | None = None,
+    note: str = "",
+    actor: Membership | None = None,
+) -> IntakeResult:
+    """Save a lead a member typed in, with the API's validation and dedupe.
+
+    Someone we already know merges into their lead (the result says `merged`); the owner picked
+    then applies only if nobody owns that lead yet.
+    """
+    source = source_named(workspace=workspace, name=MANUAL_SOURCE, kind=LeadSource.Kind.MANUAL)
+    result = intake_lead(
+        workspace=workspace, fields=fields, source=source, actor=actor, via="manual"
+    )
+    lead = result.lead
+    if owner_id is not None and lead.owner_id is None:
+        lead = update_lead(
+            workspace=workspace, lead_id=lead.pk, changes={"owner": owner_id}, actor=actor
+        )
+    if note.strip():
+        add_note(workspace=workspace, lead_id=lead.pk, text=note, actor=actor)
+    return replace(result, lead=lead)

@@ -153,6 +153,8 @@ def _merge(workspace, matches: list[Lead], clean: dict, source, actor, via: str)
             differing[name] = incoming
     if "phone" in filled:
         lead.phone_region = clean.get("phone_region", "")
+        if not lead.time_zone:
+            lead.time_zone = time_zone_for_phone(lead.phone) or ""
     for key, value in (clean.get("custom_fields") or {}).items():
         if key not in lead.custom_fields:
             lead.custom_fields[key] = value

@@ -83,3 +83,19 @@ def log_in(page, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def acme_team(db):
+    """A workspace with a manager (Maya Hill) and a rep (Raj Patel): the people most pages need."""
+    from leadfollow.models import Role
+    from tests.factories import MembershipFactory, WorkspaceFactory
+
+    workspace = WorkspaceFactory(name="Acme Roofing", slug="acme")
+    manager = MembershipFactory(
+        workspace=workspace, role=Role.MANAGER, user__first_name="Maya", user__last_name="Hill"
+    )
+    rep = MembershipFactory(
+        workspace=workspace, role=Role.REP, user__first_name="Raj", user__last_name="Patel"
+    )
+    return workspace, manager, rep

@@ -10,15 +10,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def team():
-    workspace = WorkspaceFactory(name="Acme Roofing", slug="acme")
-    manager = MembershipFactory(
-        workspace=workspace, role=Role.MANAGER, user__first_name="Maya", user__last_name="Hill"
-    )
-    rep = MembershipFactory(
-        workspace=workspace, role=Role.REP, user__first_name="Raj", user__last_name="Patel"
-    )
-    return workspace, manager, rep
+def team(acme_team):
+    return acme_team
 
 
 def test_signup_lands_in_the_new_workspace_with_the_full_layout(page):

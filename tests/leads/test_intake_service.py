@@ -43,6 +43,12 @@ def test_explicit_time_zone_wins_over_the_phone(workspace):
     assert result.lead.time_zone == "Europe/Paris"
 
 
+def test_phone_added_by_a_re_inquiry_gives_the_lead_its_time_zone(workspace):
+    _intake(workspace, email="ann@acme.example")
+    result = _intake(workspace, email="ann@acme.example", phone="+1 415 555 2671")
+    assert result.lead.time_zone == "America/Los_Angeles"
+
+
 def test_local_number_uses_the_workspace_region(workspace):
     workspace.default_region = "GB"
     workspace.save()

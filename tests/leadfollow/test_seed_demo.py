@@ -1,0 +1,54 @@
+import pytest
+from django.core.management import call_command
+
+from leadfollow.models import Membership, Workspace
+from leadfollow.tenancy import workspace_scope
+from leads.models import Activity, Consent, Lead, LeadSource
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> dict[str, int]:
+    workspace = Workspace.objects.get(slug="demo")
+    with workspace_scope(workspace):
+        return {
+            "members": Membership.objects.count(),
+            "sources": LeadSource.objects.count(),
+            "leads": Lead.objects.count(),
+            "activities": Activity.objects.count(),
+            "consents": Consent.objects.count(),
+        }
+
+
+def _seed(capsys) -> str:
+    call_command("seed_demo")
+    return capsys.readouterr().out
+
+
+def test_seed_demo_twice_creates_nothing_new(capsys):
+    _seed(capsys)
+    first = _counts()
+    _seed(capsys)
+    assert _counts() == first
+
+
+def test_seed_demo_creates_varied_leads_through_intake(capsys):
+    _seed(capsys)
+    workspace = Workspace.objects.get(slug="demo")
+    with workspace_scope(workspace):
+        leads = list(Lead.objects.all())
+        assert len(leads) == 25
+        assert len({lead.status for lead in leads}) == len(Lead.Status.values)
+        assert any(lead.owner_id is None for lead in leads)
+        assert len({lead.time_zone for lead in leads}) >= 5
+        assert Activity.objects.filter(kind=Activity.Kind.RE_INQUIRY).count() == 3
+        assert Activity.objects.filter(kind=Activity.Kind.NOTE).exists()
+        form = LeadSource.objects.get(name="Website contact form")
+        assert form.kind == "form"
+        assert "Reply STOP" in form.consent_text
+
+
+def test_seed_demo_prints_the_logins(capsys):
+    out = _seed(capsys)
+    assert "rep1@demo.leadfollow.test" in out
+    assert "leadfollow-demo" in out
