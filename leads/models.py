@@ -207,3 +207,108 @@ class Activity(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} on lead {self.lead_id}"
+
+
+def _import_upload_to(instance: LeadImport, filename: str) -> str:
+    # The member's file name stays in `original_name`; on disk a random name avoids clashes.
+    return f"imports/{instance.workspace_id}/{secrets.token_hex(12)}.csv"
+
+
+class LeadImport(WorkspaceOwned):
+    """A CSV file a manager uploads: its column mapping, dry run, and the import's progress.
+
+    The file lives in the default storage, so a worker on another machine can read it.
+    `processed_rows` counts the data rows already committed; a retried import resumes after them.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        MAPPED = "mapped", "Columns mapped"
+        VALIDATING = "validating", "Checking rows"
+        PREVIEWED = "previewed", "Ready to import"
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    file = models.FileField(upload_to=_import_upload_to, max_length=200)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    encoding = models.CharField(max_length=16, default="utf-8")
+    delimiter = models.CharField(max_length=1, default=",")
+    headers = models.JSONField(default=list)
+    # One target per column, in column order: "email", "custom:Budget", "" (ignored), …
+    mapping = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        "leadfollow.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.ForeignKey(
+        LeadSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent of the running stage
+    # The dry run's forecast, kept next to what the import really did.
+    preview_created = models.PositiveIntegerField(default=0)
+    preview_merged = models.PositiveIntegerField(default=0)
+    preview_rejected = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    merged_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_active(self) -> bool:
+        """A background task is working on it: the status page keeps polling."""
+        return self.status in {self.Status.VALIDATING, self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def has_run(self) -> bool:
+        return self.status in {
+            self.Status.RUNNING,
+            self.Status.DONE,
+            self.Status.FAILED,
+            self.Status.CANCELLED,
+        }
+
+
+class LeadImportReject(WorkspaceOwned):
+    """A row that was (or, in the dry run, would be) rejected, with its cells and the reasons."""
+
+    class Stage(models.TextChoices):
+        PREVIEW = "preview", "Dry run"
+        IMPORT = "import", "Import"
+
+    lead_import = models.ForeignKey(LeadImport, on_delete=models.CASCADE, related_name="rejects")
+    stage = models.CharField(max_length=8, choices=Stage.choices)
+    row_number = models.PositiveIntegerField()  # as a spreadsheet numbers it: the header is 1
+    values = models.JSONField(default=list)
+    reason = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "lead_import", "stage", "row_number"],
+                name="leadimportreject_unique_row",
+            ),
+        ]
+        ordering = ["row_number"]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number} of import {self.lead_import_id}"
+
+    @property
+    def filled_values(self) -> list[str]:
+        return [value for value in self.values if value.strip()]

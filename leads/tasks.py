@@ -1,7 +1,12 @@
+import logging
+
 from celery import shared_task
 
 from leadfollow.tasks import WorkspaceTask, current_workspace
-from leads.services import received
+from leads.services import imports, received
+
+logger = logging.getLogger(__name__)
+CRASHED = "The import stopped on an unexpected error. Leads saved so far are kept."
 
 
 @shared_task(base=WorkspaceTask)
@@ -12,3 +17,25 @@ def retry_intake_step(
     received.run_intake_step(
         workspace=current_workspace(), lead_id=lead_id, step=step, is_new=is_new, attempt=attempt
     )
+
+
+@shared_task(base=WorkspaceTask)
+def preview_lead_import(*, workspace_id: int, import_id: int) -> None:
+    """Dry-run a CSV import: forecast created, merged and rejected rows without saving leads."""
+    try:
+        imports.preview_import(workspace=current_workspace(), import_id=import_id)
+    except Exception:
+        logger.exception("lead import preview crashed import_id=%s", import_id)
+        imports.fail_import(workspace=current_workspace(), import_id=import_id, message=CRASHED)
+        raise
+
+
+@shared_task(base=WorkspaceTask, acks_late=True)
+def run_lead_import(*, workspace_id: int, import_id: int) -> None:
+    """Import a CSV file's rows; a redelivered task resumes after the last committed batch."""
+    try:
+        imports.run_import(workspace=current_workspace(), import_id=import_id)
+    except Exception:
+        logger.exception("lead import crashed import_id=%s", import_id)
+        imports.fail_import(workspace=current_workspace(), import_id=import_id, message=CRASHED)
+        raise
