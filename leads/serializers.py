@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import prefetch_related_objects
 from rest_framework import serializers
 
 from leadfollow.serializers import StrictCharField, StrictSerializer
@@ -9,6 +11,8 @@ from leads.models import Activity, Channel, Lead
 
 
 class ConsentIn(StrictSerializer):
+    """What the person agreed to, where and when."""
+
     channel = serializers.ChoiceField(choices=Channel.choices)
     text = StrictCharField(max_length=5000)
     captured_at = serializers.DateTimeField(required=False)
@@ -26,24 +30,30 @@ class LeadFieldsIn(StrictSerializer):
 
     first_name = _text()
     last_name = _text()
-    email = _text()
-    phone = _text()
+    email = _text(max_length=254)  # the column's width: a longer address never fits
+    phone = _text(max_length=50)
     company = _text()
     title = _text()
-    time_zone = _text()
+    time_zone = _text(max_length=64)
     custom_fields = serializers.DictField(required=False)
 
 
 class LeadIntakeIn(LeadFieldsIn):
+    """A lead from a source. Unknown fields are refused; extra data goes in custom_fields."""
+
     source = StrictCharField(required=False, max_length=120)
     consent = ConsentIn(required=False)
 
 
 class LeadBulkIn(StrictSerializer):
+    """Up to 500 leads; each item is validated on its own."""
+
     leads = serializers.ListField(child=serializers.JSONField(), min_length=1, max_length=500)
 
 
 class LeadPatchIn(LeadFieldsIn):
+    """The fields to change; the others stay as they are."""
+
     status = serializers.ChoiceField(choices=Lead.Status.choices, required=False)
     owner = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     do_not_email = serializers.BooleanField(required=False)
@@ -53,6 +63,8 @@ class LeadPatchIn(LeadFieldsIn):
 
 
 class LeadFilterIn(StrictSerializer):
+    """Filters of the lead list; `q` searches names, email, phone and company."""
+
     status = serializers.ChoiceField(choices=Lead.Status.choices, required=False)
     owner = serializers.IntegerField(required=False, min_value=1)
     source = serializers.IntegerField(required=False, min_value=1)
@@ -69,10 +81,51 @@ class OwnerOut(serializers.Serializer):
     email = serializers.EmailField(source="user.email")
 
 
+def _related(lead: Lead, name: str):
+    """A reverse one-to-one (score, SLA clock) or None while the lead has none."""
+    try:
+        return getattr(lead, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+class LeadListOut(serializers.ListSerializer):
+    def to_representation(self, data):
+        leads = list(data)
+        prefetch_related_objects(leads, "score", "sla")  # two queries for a page, not two a lead
+        return super().to_representation(leads)
+
+
 class LeadOut(serializers.ModelSerializer):
-    company = serializers.CharField(source="account.name", default=None)
-    source = serializers.CharField(source="source.name", default=None)
-    owner = OwnerOut(default=None)
+    company = serializers.CharField(source="account.name", default=None, allow_null=True)
+    source = serializers.CharField(source="source.name", default=None, allow_null=True)
+    owner = OwnerOut(default=None, allow_null=True)
+    score = serializers.SerializerMethodField()
+    band = serializers.SerializerMethodField()
+    score_breakdown = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
+
+    def get_score(self, lead: Lead) -> int | None:
+        score = _related(lead, "score")
+        return score.total if score else None
+
+    def get_band(self, lead: Lead) -> str | None:
+        score = _related(lead, "score")
+        return (score.band or None) if score else None
+
+    def get_score_breakdown(self, lead: Lead) -> list[dict]:
+        score = _related(lead, "score")
+        return (
+            [{"rule": x["name"], "points": x["points"]} for x in score.breakdown] if score else []
+        )
+
+    def get_sla(self, lead: Lead) -> dict | None:
+        clock = _related(lead, "sla")
+        if clock is None:
+            return None
+        fields = ("started_at", "warn_at", "due_at", "met_at", "breached_at")
+        times = {name: getattr(clock, name) and getattr(clock, name).isoformat() for name in fields}
+        return {"policy": clock.policy_id, **times}
 
     class Meta:
         model = Lead
@@ -101,7 +154,12 @@ class LeadOut(serializers.ModelSerializer):
             "first_reply_at",
             "last_activity_at",
             "erased_at",
+            "score",
+            "band",
+            "score_breakdown",
+            "sla",
         ]
+        list_serializer_class = LeadListOut
 
 
 class IntakeOut(LeadOut):
@@ -115,7 +173,7 @@ class IntakeOut(LeadOut):
 
 
 class ActivityOut(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.user.display_name", default=None)
+    actor = serializers.CharField(source="actor.user.display_name", default=None, allow_null=True)
 
     class Meta:
         model = Activity
@@ -129,3 +187,23 @@ class ActivityOut(serializers.ModelSerializer):
             "payload",
             "occurred_at",
         ]
+
+
+class BulkSummaryOut(serializers.Serializer):
+    created = serializers.IntegerField()
+    merged = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+
+
+class BulkItemOut(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The item's position in `leads`, from 0.")
+    status = serializers.ChoiceField(choices=["created", "merged", "invalid"])
+    id = serializers.IntegerField(required=False, help_text="The lead's id, unless invalid.")
+    errors = serializers.DictField(
+        required=False, help_text="The item's field errors, when invalid."
+    )
+
+
+class LeadBulkOut(serializers.Serializer):
+    summary = BulkSummaryOut()
+    results = BulkItemOut(many=True)

@@ -6,10 +6,12 @@ class ScoringConfig(AppConfig):
     verbose_name = "Scoring and routing"
 
     def ready(self) -> None:
+        from leadfollow.demo import register_demo_step
         from leadfollow.scheduler import register_tick
         from leads.services import received
         from leads.services.activities import register_activity_listener
         from scoring import hooks
+        from scoring.demo import seed_demo_rules
         from scoring.services.sla import sla_tick
 
         received.register_intake_step("score", hooks.score_on_intake)
@@ -17,3 +19,4 @@ class ScoringConfig(AppConfig):
         received.register_intake_step("sla", hooks.start_sla_on_intake)
         register_activity_listener(hooks.on_activity)
         register_tick("sla", sla_tick, every_seconds=15)
+        register_demo_step("before_leads", seed_demo_rules)

@@ -54,6 +54,7 @@ class Row:
     key: str = ""
     op: str = "equals"
     value: str = ""
+    error: str = ""  # set when the editor comes back with this row at fault
 
 
 def _value_text(value) -> str:
@@ -142,3 +143,34 @@ def editor_context(conditions: dict) -> dict:
         "attribute_choices": list(ATTRIBUTE_LABELS.items()),
         "operator_choices": list(OPERATOR_LABELS.items()),
     }
+
+
+def editor_context_from_post(data: QueryDict, error: InvalidRule | None = None) -> dict:
+    """The editor as the manager left it, with `error` shown on the row or box at fault."""
+    fields, keys = data.getlist("cond-field"), data.getlist("cond-key")
+    ops, values = data.getlist("cond-op"), data.getlist("cond-value")
+    raw_json = (data.get("cond-json") or "").strip()
+    bad_row, message = None, ""
+    if error is not None:
+        message = error.message.split(": ", 1)[-1]
+        if not raw_json and error.path.startswith("condition "):
+            bad_row = int(error.path.split()[1]) - 1
+    rows = [
+        Row(
+            field=field,
+            key=keys[index] if index < len(keys) else "",
+            op=ops[index] if index < len(ops) else "equals",
+            value=values[index] if index < len(values) else "",
+            error=message if index == bad_row else "",
+        )
+        for index, field in enumerate(fields)
+    ]
+    context = editor_context({})
+    context.update(
+        cond_match="any" if data.get("cond-match") == "any" else "all",
+        cond_rows=rows or [Row()],
+        cond_json=raw_json,
+        cond_error=error.message if error is not None and bad_row is None else "",
+        cond_invalid=error is not None,
+    )
+    return context

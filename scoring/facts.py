@@ -42,10 +42,12 @@ def lead_facts(
         "email": lead.email,
         "phone": lead.phone,
         "title": lead.title,
-        "company": lead.account.name if lead.account_id else None,
+        # Read through the relation, not its id: the "try it" panel scores an unsaved lead
+        # whose company and source are unsaved too.
+        "company": lead.account.name if lead.account is not None else None,
         "status": lead.status,
-        "source": lead.source.name if lead.source_id else None,
-        "source_kind": lead.source.kind if lead.source_id else None,
+        "source": lead.source.name if lead.source is not None else None,
+        "source_kind": lead.source.kind if lead.source is not None else None,
         "owner": lead.owner.user.email if lead.owner_id else None,
         "time_zone": lead.time_zone or workspace.time_zone,
         "email_domain": email_domain(lead.email),

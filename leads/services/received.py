@@ -12,9 +12,10 @@ from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from leadfollow.models import Workspace
+from leadfollow.tenancy import workspace_scope
 from leads.models import Activity, Lead
 from leads.services.activities import log_activity
 
@@ -34,39 +35,84 @@ def registered_steps() -> list[str]:
 
 
 def lead_received(*, workspace: Workspace, lead_id: int, is_new: bool) -> None:
-    """Run every intake step for the lead. Never raises: a failed step is logged and retried."""
+    """Run every intake step for the lead. Never raises: a failed step is logged and retried.
+
+    The steps share one transaction and one lock on the lead: one commit per lead instead of one
+    per step, which is most of an intake's cost. Each step runs in its own savepoint, so a failing
+    step is rolled back alone and the others keep their work. Should the shared transaction itself
+    fail (a lost connection at commit), each step runs again in its own transaction.
+    """
+    with workspace_scope(workspace):
+        try:
+            with transaction.atomic():
+                lead = Lead.objects.select_for_update().filter(workspace=workspace, pk=lead_id)
+                lead = lead.first()
+                if lead is None:
+                    return
+                for name in list(_STEPS):
+                    _run_step_in_savepoint(workspace, lead, name, is_new)
+            return
+        except DatabaseError:
+            logger.exception(
+                "intake steps failed together lead_id=%s; running them one by one", lead_id
+            )
     for name in list(_STEPS):
         run_intake_step(workspace=workspace, lead_id=lead_id, step=name, is_new=is_new)
+
+
+def _run_step_in_savepoint(workspace: Workspace, lead: Lead, step: str, is_new: bool) -> None:
+    try:
+        with transaction.atomic():
+            _STEPS[step](workspace=workspace, lead=lead, is_new=is_new)
+    except Exception as exc:  # noqa: BLE001 - the lead is saved; any step failure is retried
+        logger.exception("intake step failed step=%s lead_id=%s attempt=1", step, lead.pk)
+        lead.refresh_from_db()  # the step's changes to the object were rolled back with it
+        _step_failed(workspace, lead.pk, step, exc, attempt=1, is_new=is_new)
 
 
 def run_intake_step(
     *, workspace: Workspace, lead_id: int, step: str, is_new: bool, attempt: int = 1
 ) -> bool:
     """Run one step in its own transaction. Returns whether it succeeded."""
-    from leads import tasks  # tasks import this module to call back into it
+    # Steps run after commit, maybe outside the request's scope: open the lead's own.
+    with workspace_scope(workspace):
+        return _run_intake_step(
+            workspace=workspace, lead_id=lead_id, step=step, is_new=is_new, attempt=attempt
+        )
 
+
+def _run_intake_step(*, workspace: Workspace, lead_id: int, step: str, is_new: bool, attempt: int):
     try:
         with transaction.atomic():
             lead = Lead.objects.select_for_update().get(workspace=workspace, pk=lead_id)
             _STEPS[step](workspace=workspace, lead=lead, is_new=is_new)
     except Exception as exc:  # noqa: BLE001 - the lead is saved; any step failure is retried
         logger.exception("intake step failed step=%s lead_id=%s attempt=%s", step, lead_id, attempt)
-        _log_failure(workspace, lead_id, step, exc, attempt)
-        if attempt < settings.INTAKE_STEP_MAX_ATTEMPTS:
-            retry = partial(
-                tasks.retry_intake_step.apply_async,
-                kwargs={
-                    "workspace_id": workspace.pk,
-                    "lead_id": lead_id,
-                    "step": step,
-                    "is_new": is_new,
-                    "attempt": attempt + 1,
-                },
-                countdown=settings.INTAKE_STEP_RETRY_SECONDS * attempt,
-            )
-            transaction.on_commit(retry)
+        _step_failed(workspace, lead_id, step, exc, attempt=attempt, is_new=is_new)
         return False
     return True
+
+
+def _step_failed(
+    workspace: Workspace, lead_id: int, step: str, exc: Exception, *, attempt: int, is_new: bool
+) -> None:
+    """Write the failure on the lead's timeline and retry the step later, after commit."""
+    from leads import tasks  # tasks import this module to call back into it
+
+    _log_failure(workspace, lead_id, step, exc, attempt)
+    if attempt < settings.INTAKE_STEP_MAX_ATTEMPTS:
+        retry = partial(
+            tasks.retry_intake_step.apply_async,
+            kwargs={
+                "workspace_id": workspace.pk,
+                "lead_id": lead_id,
+                "step": step,
+                "is_new": is_new,
+                "attempt": attempt + 1,
+            },
+            countdown=settings.INTAKE_STEP_RETRY_SECONDS * attempt,
+        )
+        transaction.on_commit(retry)
 
 
 def _log_failure(workspace: Workspace, lead_id: int, step: str, exc: Exception, attempt: int):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from leadfollow.models import Workspace
 from leads.models import Activity, Lead
+from scoring.availability import OPEN_STATUSES
 from scoring.conditions import evaluate, referenced_fields
 from scoring.facts import lead_facts
 from scoring.models import LeadScore, RuleSettings, ScoringRule
@@ -122,6 +123,25 @@ def score_lead(*, workspace: Workspace, lead: Lead) -> LeadScore:
         rules=active_scoring_rules(workspace=workspace),
         settings=rule_settings(workspace=workspace),
     )
+    return _store(workspace, lead, result)
+
+
+def rescore_open_leads(*, workspace: Workspace) -> int:
+    """Recompute every open lead's score after the rules changed. Returns how many."""
+    rules = active_scoring_rules(workspace=workspace)
+    settings = rule_settings(workspace=workspace)
+    leads = Lead.objects.filter(
+        workspace=workspace, status__in=OPEN_STATUSES, erased_at__isnull=True
+    ).select_related("account", "source", "owner__user")
+    done = 0
+    for lead in leads.iterator(chunk_size=500):
+        result = compute_score(workspace=workspace, lead=lead, rules=rules, settings=settings)
+        _store(workspace, lead, result)
+        done += 1
+    return done
+
+
+def _store(workspace: Workspace, lead: Lead, result: ScoreResult) -> LeadScore:
     score, _ = LeadScore.objects.update_or_create(
         workspace=workspace,
         lead=lead,

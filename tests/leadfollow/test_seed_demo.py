@@ -52,3 +52,21 @@ def test_seed_demo_prints_the_logins(capsys):
     out = _seed(capsys)
     assert "rep1@demo.leadfollow.test" in out
     assert "leadfollow-demo" in out
+
+
+def test_seed_demo_routes_website_leads_to_the_round_robin_team(
+    capsys, django_capture_on_commit_callbacks
+):
+    from scoring.models import LeadScore, SlaClock, Team
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _seed(capsys)
+    workspace = Workspace.objects.get(slug="demo")
+    with workspace_scope(workspace):
+        team = Team.objects.get()
+        reps = {seat.membership_id for seat in team.members.all()}
+        form_leads = Lead.objects.filter(source__name="Website contact form", status="new")
+        assert form_leads.exists()
+        assert all(lead.owner_id in reps for lead in form_leads)
+        assert LeadScore.objects.count() == Lead.objects.count()
+        assert SlaClock.objects.exists()

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from leadfollow.demo import run_demo_steps
 from leadfollow.models import Membership, Role, User, Workspace
 from leadfollow.tenancy import workspace_scope
 
@@ -141,7 +142,9 @@ class Command(BaseCommand):
         with workspace_scope(workspace), transaction.atomic():
             members = _seed_people(workspace)
             sources = _seed_sources(workspace)
+            run_demo_steps("before_leads", workspace=workspace, members=members)
             added = sum(_seed_lead(workspace, demo, sources, members) for demo in leads)
+            run_demo_steps("after_leads", workspace=workspace, members=members)
         self.stdout.write(self.style.SUCCESS(f"Demo workspace “{workspace.name}” is ready."))
         self.stdout.write(f"{len(leads)} demo leads ({added} added this time).")
         self.stdout.write(f"Log in with any of these (password: {DEMO_PASSWORD}):")
