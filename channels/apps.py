@@ -5,3 +5,12 @@ class ChannelsConfig(AppConfig):
     name = "channels"
     label = "lf_channels"
     verbose_name = "Channels"
+
+    def ready(self) -> None:
+        import channels.webhooks.dropcowboy  # noqa: F401 - registers Drop Cowboy's receiver
+        import channels.webhooks.sendgrid  # noqa: F401 - registers SendGrid's receivers
+        import channels.webhooks.twilio  # noqa: F401 - registers Twilio's receivers
+        from channels.tasks import retry_failed_webhooks
+        from leadfollow.scheduler import register_tick
+
+        register_tick("webhook-retry", retry_failed_webhooks, every_seconds=60)

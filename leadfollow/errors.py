@@ -11,12 +11,19 @@ class DomainError(Exception):
     status_code = 400
     default_code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
         self.field = field
-        self.errors: dict[str, list[str]] | None = None  # several fields at once, DRF's shape
+        self.errors = errors  # several fields at once, DRF's shape
 
 
 class InvalidInput(DomainError):

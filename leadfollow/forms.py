@@ -121,5 +121,7 @@ class ProfileForm(forms.Form):
 
 
 def add_domain_error(form: forms.Form, exc) -> None:
-    """Show a service's DomainError on the form: on its field when the form has one."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    """Show a service's DomainError on the form: each field's message on that field when the form
+    has it, the rest at the top."""
+    for field, messages in (exc.errors or {exc.field: [exc.message]}).items():
+        form.add_error(field if field in form.fields else None, messages)

@@ -1,4 +1,4 @@
-"""Channel services shared with other apps: the suppression list."""
+"""The suppression list: addresses that must never be contacted on a channel, kept as hashes."""
 
 from __future__ import annotations
 
@@ -64,3 +64,14 @@ def suppressed_channels(*, workspace: Workspace, email: str | None, phone: str |
         workspace=workspace, address_hash__in={digest for _, digest in wanted}
     ).values_list("channel", "address_hash")
     return {channel for channel, digest in rows if (channel, digest) in wanted}
+
+
+def unsuppress_address(*, workspace: Workspace, channel: str, address: str, reasons) -> int:
+    """Lift suppressions of the given reasons only: an opt-in never lifts a bounce or an erasure."""
+    deleted, _ = Suppression.objects.filter(
+        workspace=workspace,
+        channel=channel,
+        address_hash=address_hash(address),
+        reason__in=list(reasons),
+    ).delete()
+    return deleted
