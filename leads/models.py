@@ -39,6 +39,10 @@ def _form_token() -> str:
     return secrets.token_urlsafe(12)
 
 
+def _default_consent_channels() -> list[str]:
+    return [Channel.SMS.value, Channel.CALL.value, Channel.VOICEMAIL.value]
+
+
 class LeadSource(WorkspaceOwned):
     """Where leads come from: an API integration, a hosted web form, an import, or by hand."""
 
@@ -52,6 +56,8 @@ class LeadSource(WorkspaceOwned):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.API)
     form_token = models.CharField(max_length=32, unique=True, default=_form_token)
     consent_text = models.TextField(blank=True)
+    # The channels the consent box's wording agrees to: each gets its own consent record.
+    consent_channels = models.JSONField(default=_default_consent_channels, blank=True)
     thank_you_message = models.TextField(blank=True)
     redirect_url = models.URLField(blank=True)
     is_active = models.BooleanField(default=True)

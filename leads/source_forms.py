@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.core.validators import URLValidator
 
-from leads.models import LeadSource
+from leads.models import Channel, LeadSource
 from leads.normalize import TEXT_LIMITS
 from leads.services.sources import NAME_LIMIT, TEXT_LIMIT
 
@@ -218,6 +218,14 @@ class SourceForm(forms.Form):
         help_text="Shown next to an unticked checkbox on the form and saved word for word with "
         "every lead who ticks it. Leave empty for no checkbox.",
     )
+    consent_channels = forms.MultipleChoiceField(
+        label="The checkbox agrees to",
+        required=False,
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick only what the wording names: LeadFollow texts, calls or leaves "
+        "voicemail drops only with recorded consent.",
+    )
     thank_you_message = forms.CharField(
         label="Thank-you message",
         required=False,
@@ -228,7 +236,7 @@ class SourceForm(forms.Form):
     redirect_url = _url_field()
 
     def __init__(self, data=None, *, source: LeadSource | None = None):
-        initial = {"kind": LeadSource.Kind.FORM}
+        initial = {"kind": LeadSource.Kind.FORM, "consent_channels": ["sms", "call", "voicemail"]}
         if source is not None:
             initial = {name: getattr(source, name) for name in self.base_fields}
         super().__init__(data, initial=initial)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from channels.services import suppressed_channels
 from leadfollow.models import Membership, Workspace
-from leads.models import Activity, Consent, Lead, LeadSource
+from leads.models import Activity, Channel, Consent, Lead, LeadSource
 from leads.normalize import clean_lead_fields
 from leads.phones import time_zone_for_phone
 from leads.services.accounts import account_for
@@ -30,6 +30,7 @@ CONFLICT_RETRIES = 3
 class ConsentInput:
     channel: str
     text: str
+    also: tuple[str, ...] = ()  # further channels the same wording agrees to
     captured_at: datetime | None = None
     source_url: str = ""
     ip_address: str | None = None
@@ -185,23 +186,31 @@ def _merge(workspace, matches: list[Lead], clean: dict, source, actor, via: str)
     return IntakeResult(lead=lead, created=False, filled=filled)
 
 
-def _record_consent(workspace: Workspace, lead: Lead, consent: ConsentInput) -> Consent:
-    record = Consent.objects.create(
-        workspace=workspace,
-        lead=lead,
-        channel=consent.channel,
-        text=consent.text,
-        captured_at=consent.captured_at or timezone.now(),
-        source_url=consent.source_url[:500],
-        ip_address=consent.ip_address,
-        user_agent=consent.user_agent[:400],
-    )
+def _record_consent(workspace: Workspace, lead: Lead, consent: ConsentInput) -> list[Consent]:
+    """One consent record per channel the wording agrees to, and one timeline entry."""
+    channels = list(dict.fromkeys((consent.channel, *consent.also)))
+    captured_at = consent.captured_at or timezone.now()
+    records = [
+        Consent.objects.create(
+            workspace=workspace,
+            lead=lead,
+            channel=channel,
+            text=consent.text,
+            captured_at=captured_at,
+            source_url=consent.source_url[:500],
+            ip_address=consent.ip_address,
+            user_agent=consent.user_agent[:400],
+        )
+        for channel in channels
+    ]
+    labels = [Channel(channel).label.lower() for channel in channels]
+    named = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
     log_activity(
         workspace=workspace,
         lead=lead,
         kind=Activity.Kind.CONSENT,
         channel=consent.channel,
-        summary=f"Consent to {consent.channel} recorded",
-        payload={"text": consent.text, "source_url": consent.source_url},
+        summary=f"Consent to {named} recorded",
+        payload={"text": consent.text, "source_url": consent.source_url, "channels": channels},
     )
-    return record
+    return records

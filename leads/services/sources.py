@@ -11,12 +11,19 @@ from django.db.models import Count, Max, QuerySet
 from leadfollow.errors import Conflict, InvalidInput, NotFound
 from leadfollow.models import Membership, Workspace
 from leadfollow.tenancy import unscoped
-from leads.models import LeadSource
+from leads.models import Channel, LeadSource
 from leads.selectors import get_source
 
 logger = logging.getLogger(__name__)
 
-EDITABLE = ("name", "kind", "consent_text", "thank_you_message", "redirect_url")
+EDITABLE = (
+    "name",
+    "kind",
+    "consent_text",
+    "consent_channels",
+    "thank_you_message",
+    "redirect_url",
+)
 NAME_LIMIT = 120
 TEXT_LIMIT = 2000
 
@@ -53,7 +60,20 @@ def get_form_source(*, token: str) -> LeadSource:
 
 def _check(values: dict) -> dict:
     """Trim the texts and check what a form cannot; raise InvalidInput naming the field."""
+    values = dict(values)
+    channels = values.pop("consent_channels", None)
     clean = {key: (value or "").strip() for key, value in values.items()}
+    if channels is not None:
+        if not isinstance(channels, list | tuple) or set(channels) - set(Channel.values):
+            raise InvalidInput(
+                "Choose among email, SMS, call and ringless voicemail.", field="consent_channels"
+            )
+        clean["consent_channels"] = [c for c in Channel.values if c in channels]
+        if not channels and clean.get("consent_text"):
+            raise InvalidInput(
+                "Tick what the checkbox agrees to, or leave its wording empty.",
+                field="consent_channels",
+            )
     if "name" in clean:
         if not clean["name"]:
             raise InvalidInput("Give the source a name.", field="name")
@@ -93,6 +113,7 @@ def create_source(
     name: str,
     kind: str = LeadSource.Kind.FORM,
     consent_text: str = "",
+    consent_channels: list[str] | None = None,
     thank_you_message: str = "",
     redirect_url: str = "",
     actor: Membership | None = None,
@@ -105,6 +126,7 @@ def create_source(
             "consent_text": consent_text,
             "thank_you_message": thank_you_message,
             "redirect_url": redirect_url,
+            **({"consent_channels": consent_channels} if consent_channels is not None else {}),
         }
     )
     source = _save(LeadSource(workspace=workspace, **clean))

@@ -197,9 +197,16 @@ def _consent(request: HttpRequest, form: PublicLeadForm) -> ConsentInput | None:
         return None
     referer = request.headers.get("Referer", "")
     page = referer if urlsplit(referer).scheme in ("http", "https") else ""
+    # The wording agrees to the source's channels; record those the visitor can be reached on.
+    reachable = {Channel.EMAIL} if form.cleaned_data["email"] else set()
+    if form.cleaned_data["phone"]:
+        reachable |= {Channel.SMS, Channel.CALL, Channel.VOICEMAIL}
+    channels = [c for c in form.source.consent_channels if c in reachable]
+    if not channels:
+        return None
     return ConsentInput(
-        # One consent row per submission: texting needs it most when there is a phone number.
-        channel=Channel.SMS if form.cleaned_data["phone"] else Channel.EMAIL,
+        channel=channels[0],
+        also=tuple(channels[1:]),
         text=form.source.consent_text,
         source_url=page
         or request.build_absolute_uri(reverse("leads:public-form", args=[form.source.form_token])),

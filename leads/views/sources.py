@@ -15,7 +15,7 @@ from leadfollow.forms import add_domain_error
 from leadfollow.models import Role
 from leadfollow.roles import manager_required, member_required
 from leads import selectors
-from leads.models import LeadSource
+from leads.models import Channel, LeadSource
 from leads.services import sources
 from leads.source_forms import HONEYPOT, SourceForm
 
@@ -80,6 +80,9 @@ def _detail_page(request: HttpRequest, source: LeadSource, form: SourceForm) -> 
         ),
         "embed_js_url": request.build_absolute_uri(static("js/embed.js")),
         "honeypot": HONEYPOT,
+        "consent_channel_labels": [
+            label for value, label in Channel.choices if value in source.consent_channels
+        ],
         "is_manager": request.membership.has_role(Role.MANAGER),
     }
     status = 400 if form.errors else 200

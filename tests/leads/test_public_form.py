@@ -153,7 +153,7 @@ def test_ticked_consent_is_stored_with_exact_wording_address_and_browser(client,
         HTTP_USER_AGENT=BROWSER,
         HTTP_REFERER="https://acme.example/contact",
     )
-    [consent] = _consents(workspace)
+    consent = _consents(workspace)[0]
     assert (consent.text, consent.ip_address, consent.user_agent, consent.source_url) == (
         CONSENT,
         "203.0.113.9",
@@ -162,9 +162,26 @@ def test_ticked_consent_is_stored_with_exact_wording_address_and_browser(client,
     )
 
 
-def test_consent_is_for_texts_when_a_phone_number_is_given(client, workspace, source):
+def test_consent_covers_each_channel_the_wording_agrees_to(client, workspace, source):
     client.post(_submit(source), {**VISITOR, "phone": "2125550143", "consent": "on"})
-    assert [consent.channel for consent in _consents(workspace)] == ["sms"]
+    assert sorted(consent.channel for consent in _consents(workspace)) == [
+        "call",
+        "sms",
+        "voicemail",
+    ]
+
+
+def test_consent_for_phone_channels_needs_a_phone_number(client, workspace, source):
+    client.post(_submit(source), {**VISITOR, "consent": "on"})
+    assert _consents(workspace) == []
+
+
+def test_consent_to_email_is_recorded_for_an_email_only_visitor(client, workspace, source):
+    with workspace_scope(workspace):
+        source.consent_channels = ["email"]
+        source.save()
+    client.post(_submit(source), {**VISITOR, "consent": "on"})
+    assert [consent.channel for consent in _consents(workspace)] == ["email"]
 
 
 def test_unticked_consent_stores_none(client, workspace, source):
@@ -175,7 +192,7 @@ def test_unticked_consent_stores_none(client, workspace, source):
 def test_forwarded_address_is_ignored_without_a_trusted_proxy(client, workspace, source):
     client.post(
         _submit(source),
-        {**VISITOR, "consent": "on"},
+        {**VISITOR, "phone": "2125550143", "consent": "on"},
         REMOTE_ADDR="203.0.113.9",
         HTTP_X_FORWARDED_FOR="198.51.100.7",
     )
@@ -186,7 +203,7 @@ def test_forwarded_address_is_used_behind_a_trusted_proxy(client, settings, work
     settings.TRUSTED_PROXY_COUNT = 1
     client.post(
         _submit(source),
-        {**VISITOR, "consent": "on"},
+        {**VISITOR, "phone": "2125550143", "consent": "on"},
         REMOTE_ADDR="10.0.0.2",
         HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7",
     )

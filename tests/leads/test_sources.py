@@ -123,12 +123,27 @@ def test_overview_counts_each_source_leads(workspace):
 
 def test_manager_adds_a_source_and_lands_on_its_page(manager_client, workspace):
     response = manager_client.post(
-        NEW, {"name": "Website", "kind": "form", "consent_text": CONSENT}
+        NEW,
+        {
+            "name": "Website",
+            "kind": "form",
+            "consent_text": CONSENT,
+            "consent_channels": ["sms", "call"],
+        },
     )
     with workspace_scope(workspace):
         source = LeadSource.objects.get(name="Website")
     assert response.status_code == 302
     assert response.url == _detail(source)
+    assert source.consent_channels == ["sms", "call"]
+
+
+def test_consent_wording_without_what_it_agrees_to_is_refused(manager_client, workspace):
+    response = manager_client.post(
+        NEW, {"name": "Website", "kind": "form", "consent_text": CONSENT}
+    )
+    assert response.status_code == 400
+    assert "Tick what the checkbox agrees to" in response.content.decode()
 
 
 def test_adding_a_taken_name_shows_a_clear_error(manager_client, workspace):

@@ -172,7 +172,13 @@ def _seed_sources(workspace: Workspace) -> dict[str, LeadSource]:
     sources = {}
     for key, (name, kind, consent_text) in DEMO_SOURCES.items():
         sources[key], _ = LeadSource.objects.update_or_create(
-            workspace=workspace, name=name, defaults={"kind": kind, "consent_text": consent_text}
+            workspace=workspace,
+            name=name,
+            defaults={
+                "kind": kind,
+                "consent_text": consent_text,
+                "consent_channels": ["email", "sms", "call", "voicemail"],
+            },
         )
     return sources
 
@@ -190,7 +196,12 @@ def _seed_lead(
     source = sources[demo.source]
     consent = None
     if source.consent_text:
-        consent = ConsentInput(channel="sms", text=source.consent_text, source_url=SITE)
+        consent = ConsentInput(
+            channel="sms",
+            also=("call", "voicemail", "email"),
+            text=source.consent_text,
+            source_url=SITE,
+        )
     lead = intake_lead(
         workspace=workspace, fields=demo.fields, source=source, consent=consent, via=source.kind
     ).lead
