@@ -4,3 +4,20 @@ from django.apps import AppConfig
 class CadencesConfig(AppConfig):
     name = "cadences"
     verbose_name = "Cadences"
+
+    def ready(self) -> None:
+        from cadences import hooks
+        from cadences.services.dispatch import dispatch_due, recover
+        from cadences.services.tasks import expire_waiting_tasks
+        from channels.hooks import register_lead_signal_listener
+        from leadfollow.scheduler import register_tick
+        from leads.services import received
+        from leads.services.activities import register_activity_listener
+
+        register_lead_signal_listener(hooks.on_lead_signal)
+        register_activity_listener(hooks.on_activity)
+        # After scoring and routing (registered by the scoring app, earlier in INSTALLED_APPS).
+        received.register_intake_step("enroll", hooks.enroll_on_intake)
+        register_tick("cadence-dispatch", dispatch_due, every_seconds=2)
+        register_tick("cadence-recover", recover, every_seconds=30)
+        register_tick("cadence-task-timeouts", expire_waiting_tasks, every_seconds=60)

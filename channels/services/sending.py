@@ -167,7 +167,8 @@ def _claim(workspace, lead, outgoing, dedupe_key, actor, in_reply_to, adapter) -
         body_html=outgoing.html,
         segments=segments,
         dedupe_key=dedupe_key,
-        token=new_token(),
+        # A caller may name the token first, e.g. to put the unsubscribe link in the text.
+        token=outgoing.details.get("token") or new_token(),
         in_reply_to=in_reply_to,
         sent_by=actor,
         attempts=1,

@@ -1,0 +1,291 @@
+"""Enrolling leads in cadences, pausing, resuming and stopping them, and planning touches."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cadences.models import Cadence, Enrollment, Step, Task, Touch
+from cadences.services.planning import due_at, next_step
+from leadfollow.errors import Conflict, InvalidInput, NotFound
+from leadfollow.models import Membership, Workspace
+from leads.models import Lead
+from leads.services.activities import log_activity
+
+logger = logging.getLogger(__name__)
+
+LIVE = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
+OPEN_TOUCHES = (Touch.Status.PENDING, Touch.Status.QUEUED, Touch.Status.WAITING)
+EXIT_REASONS = {
+    "replied": "the lead replied",
+    "opted_out": "the lead opted out",
+    "bounced": "the address bounced",
+    "meeting": "a meeting was booked",
+    "status": "the lead's status changed",
+    "manual": "stopped by a rep",
+    "exit_conditions": "the lead met the cadence's exit conditions",
+    "erased": "the lead's data was erased",
+    "switched": "moved to another cadence",
+}
+
+
+def get_cadence(*, workspace: Workspace, cadence_id: int) -> Cadence:
+    cadence = Cadence.objects.filter(workspace=workspace, pk=cadence_id).first()
+    if cadence is None:
+        raise NotFound("No such cadence in this workspace.")
+    return cadence
+
+
+def get_enrollment(*, workspace: Workspace, enrollment_id: int) -> Enrollment:
+    found = (
+        Enrollment.objects.filter(workspace=workspace, pk=enrollment_id)
+        .select_related("cadence", "lead")
+        .first()
+    )
+    if found is None:
+        raise NotFound("No such enrollment in this workspace.")
+    return found
+
+
+@transaction.atomic
+def enroll(
+    *,
+    workspace: Workspace,
+    lead: Lead,
+    cadence: Cadence,
+    actor: Membership | None = None,
+    start_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Enrollment:
+    """Start the cadence for the lead. Its first touch is dispatched right after commit when
+    it is due at once, so a confirmation email goes out within seconds, not at the next tick."""
+    now = now or timezone.now()
+    if not cadence.is_active:
+        raise InvalidInput(f"“{cadence.name}” is switched off.", field="cadence")
+    if getattr(lead, "erased_at", None):
+        raise InvalidInput("This lead's data was erased: it cannot be enrolled.", field="lead")
+    first = next_step(cadence, None)
+    if first is None:
+        raise InvalidInput(f"“{cadence.name}” has no steps yet.", field="cadence")
+    live = Enrollment.objects.filter(workspace=workspace, lead=lead, status__in=LIVE)
+    if live.filter(cadence=cadence).exists():
+        raise Conflict(f"{lead.display_name} is already in “{cadence.name}”.", field="cadence")
+    if cadence.exclusive_group:
+        other = live.filter(cadence__exclusive_group=cadence.exclusive_group).first()
+        if other is not None:
+            raise Conflict(
+                f"{lead.display_name} is in “{other.cadence.name}”, which excludes "
+                f"“{cadence.name}”. Stop that one first.",
+                field="cadence",
+            )
+    try:
+        with transaction.atomic():
+            enrollment = Enrollment.objects.create(
+                workspace=workspace,
+                lead=lead,
+                cadence=cadence,
+                enrolled_by=actor,
+                enrolled_at=start_at or now,
+            )
+    except IntegrityError as exc:  # enrolled by a concurrent request a moment ago
+        raise Conflict(f"{lead.display_name} is already in “{cadence.name}”.") from exc
+    touch = plan_touch(enrollment=enrollment, step=first, previous_done_at=None)
+    log_activity(
+        workspace=workspace,
+        lead=lead,
+        kind="enrolled",
+        summary=f"Enrolled in “{cadence.name}”",
+        payload={"enrollment_id": enrollment.pk, "cadence_id": cadence.pk},
+        actor=actor,
+    )
+    if touch.due_at <= now:
+        from cadences import tasks
+
+        transaction.on_commit(partial(tasks.send_touches.delay, touch_ids=[touch.pk]))
+    return enrollment
+
+
+def plan_touch(
+    *, enrollment: Enrollment, step: Step, previous_done_at: datetime | None, now=None
+) -> Touch:
+    """Add the enrollment's next touch for `step`. Numbered, so a retried plan is a no-op."""
+    sequence = (
+        Touch.objects.filter(workspace=enrollment.workspace, enrollment=enrollment).count() + 1
+    )
+    due = due_at(
+        step=step, enrollment=enrollment, lead=enrollment.lead, previous_done_at=previous_done_at
+    )
+    if now is not None and due < now and previous_done_at is not None:
+        due = now
+    touch = Touch.objects.create(
+        workspace=enrollment.workspace,
+        enrollment=enrollment,
+        step=step,
+        sequence=sequence,
+        channel=step.channel,
+        due_at=due,
+    )
+    Enrollment.objects.filter(pk=enrollment.pk).update(current_step=step)
+    enrollment.current_step = step
+    return touch
+
+
+def advance(
+    *, enrollment: Enrollment, after: Touch, done_at: datetime, target: Step | None = None
+) -> Touch | None:
+    """Plan what follows `after` (or `target`, chosen by a branch); complete the enrollment after
+    the last step. Runs under the enrollment's row lock."""
+    if enrollment.status != Enrollment.Status.ACTIVE:
+        return None
+    step = target or next_step(enrollment.cadence, after.step)
+    if step is None:
+        complete(enrollment=enrollment, at=done_at)
+        return None
+    return plan_touch(enrollment=enrollment, step=step, previous_done_at=done_at, now=done_at)
+
+
+def complete(*, enrollment: Enrollment, at: datetime) -> None:
+    """The last step is done: the lead goes dormant and joins the re-nurture cadence later."""
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        status=Enrollment.Status.COMPLETED, ended_at=at
+    )
+    enrollment.status = Enrollment.Status.COMPLETED
+    lead = enrollment.lead
+    cadence = enrollment.cadence
+    log_activity(
+        workspace=enrollment.workspace,
+        lead=lead,
+        kind="cadence_completed",
+        summary=f"Finished “{cadence.name}” without an answer",
+        payload={"enrollment_id": enrollment.pk},
+        occurred_at=at,
+    )
+    if lead.status in (Lead.Status.NEW, Lead.Status.WORKING, Lead.Status.CONTACTED):
+        Lead.objects.filter(workspace=enrollment.workspace, pk=lead.pk).update(
+            status=Lead.Status.DORMANT
+        )
+        log_activity(
+            workspace=enrollment.workspace,
+            lead=lead,
+            kind="status_changed",
+            summary="Status: dormant (cadence finished)",
+            payload={"from": lead.status, "to": Lead.Status.DORMANT},
+            occurred_at=at,
+        )
+        lead.status = Lead.Status.DORMANT
+    renurture = cadence.renurture_cadence
+    if renurture is not None and renurture.is_active and renurture.pk != cadence.pk:
+        try:
+            enroll(
+                workspace=enrollment.workspace,
+                lead=lead,
+                cadence=renurture,
+                start_at=at + timedelta(days=cadence.renurture_after_days),
+                now=at,
+            )
+        except (InvalidInput, Conflict) as exc:
+            logger.info("re-nurture skipped lead=%s: %s", lead.pk, exc.message)
+
+
+@transaction.atomic
+def stop(
+    *,
+    workspace: Workspace,
+    enrollment: Enrollment,
+    reason: str,
+    actor: Membership | None = None,
+    at: datetime | None = None,
+) -> bool:
+    """Exit a live enrollment and cancel its pending touches and open tasks, in this transaction,
+    so a touch due a second later is not sent. Returns False when it had already ended."""
+    at = at or timezone.now()
+    locked = Enrollment.objects.select_for_update().filter(pk=enrollment.pk, status__in=LIVE)
+    if not locked.update(status=Enrollment.Status.EXITED, exit_reason=reason, ended_at=at):
+        return False
+    enrollment.status, enrollment.exit_reason = Enrollment.Status.EXITED, reason
+    _cancel_open_work(workspace, enrollment, at)
+    log_activity(
+        workspace=workspace,
+        lead=enrollment.lead,
+        kind="cadence_stopped",
+        summary=f"Left “{enrollment.cadence.name}”: {EXIT_REASONS.get(reason, reason)}",
+        payload={"enrollment_id": enrollment.pk, "reason": reason},
+        actor=actor,
+        occurred_at=at,
+    )
+    return True
+
+
+def stop_for_lead(
+    *, workspace: Workspace, lead: Lead, reason: str, at: datetime | None = None
+) -> list[Enrollment]:
+    """Stop every live enrollment of the lead (a reply, an opt-out, a bounce, a meeting)."""
+    stopped = []
+    for enrollment in Enrollment.objects.filter(
+        workspace=workspace, lead=lead, status__in=LIVE
+    ).select_related("cadence", "lead"):
+        if stop(workspace=workspace, enrollment=enrollment, reason=reason, at=at):
+            stopped.append(enrollment)
+    return stopped
+
+
+@transaction.atomic
+def pause(*, workspace: Workspace, enrollment: Enrollment, actor: Membership | None = None) -> None:
+    at = timezone.now()
+    locked = Enrollment.objects.select_for_update().filter(
+        pk=enrollment.pk, status=Enrollment.Status.ACTIVE
+    )
+    if not locked.update(status=Enrollment.Status.PAUSED, paused_at=at):
+        raise Conflict("Only an active enrollment can be paused.")
+    enrollment.status = Enrollment.Status.PAUSED
+    # Pending touches stay planned; the dispatcher skips them while the enrollment is paused.
+    Touch.objects.filter(
+        workspace=workspace, enrollment=enrollment, status=Touch.Status.QUEUED
+    ).update(status=Touch.Status.PENDING)
+    log_activity(
+        workspace=workspace,
+        lead=enrollment.lead,
+        kind="cadence_paused",
+        summary=f"Paused “{enrollment.cadence.name}”",
+        payload={"enrollment_id": enrollment.pk},
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def resume(
+    *, workspace: Workspace, enrollment: Enrollment, actor: Membership | None = None
+) -> None:
+    """Carry on where it stopped; touches that fell due meanwhile go out now."""
+    now = timezone.now()
+    locked = Enrollment.objects.select_for_update().filter(
+        pk=enrollment.pk, status=Enrollment.Status.PAUSED
+    )
+    if not locked.update(status=Enrollment.Status.ACTIVE, paused_at=None):
+        raise Conflict("Only a paused enrollment can be resumed.")
+    enrollment.status = Enrollment.Status.ACTIVE
+    Touch.objects.filter(
+        workspace=workspace, enrollment=enrollment, status=Touch.Status.PENDING, due_at__lt=now
+    ).update(due_at=now)
+    log_activity(
+        workspace=workspace,
+        lead=enrollment.lead,
+        kind="cadence_resumed",
+        summary=f"Resumed “{enrollment.cadence.name}”",
+        payload={"enrollment_id": enrollment.pk},
+        actor=actor,
+    )
+
+
+def _cancel_open_work(workspace: Workspace, enrollment: Enrollment, at: datetime) -> None:
+    touches = Touch.objects.filter(
+        workspace=workspace, enrollment=enrollment, status__in=OPEN_TOUCHES
+    )
+    Task.objects.filter(workspace=workspace, touch__in=touches, status=Task.Status.OPEN).update(
+        status=Task.Status.CANCELLED, completed_at=at
+    )
+    touches.update(status=Touch.Status.CANCELLED, finished_at=at)

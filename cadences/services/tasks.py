@@ -1,0 +1,127 @@
+"""Rep tasks from call and manual steps: the logged outcome moves the cadence on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from cadences.models import Enrollment, Task, Touch
+from cadences.services import branching
+from cadences.services.enrollment import advance, stop
+from leadfollow.errors import Conflict, InvalidInput, NotFound
+from leadfollow.models import Membership, Workspace
+from leads.services.activities import log_activity
+
+OUTCOME_SUMMARY = dict(Task.Outcome.choices)
+
+
+def get_task(*, workspace: Workspace, task_id: int) -> Task:
+    task = Task.objects.filter(workspace=workspace, pk=task_id).select_related("lead").first()
+    if task is None:
+        raise NotFound("No such task in this workspace.")
+    return task
+
+
+@transaction.atomic
+def complete_task(
+    *,
+    workspace: Workspace,
+    task_id: int,
+    outcome: str,
+    actor: Membership | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Task:
+    """Close the task with its outcome; a cadence task's outcome picks the cadence's next step."""
+    now = now or timezone.now()
+    if outcome not in Task.Outcome.values:
+        raise InvalidInput("Choose what happened.", field="outcome")
+    task = Task.objects.select_for_update().filter(workspace=workspace, pk=task_id).first()
+    if task is None:
+        raise NotFound("No such task in this workspace.")
+    if task.status != Task.Status.OPEN:
+        raise Conflict("This task is already closed.")
+    task.status, task.outcome, task.completed_at, task.completed_by = (
+        Task.Status.DONE,
+        outcome,
+        now,
+        actor,
+    )
+    if note:
+        task.notes = f"{task.notes}\n\n{note}".strip()
+    task.save()
+    log_activity(
+        workspace=workspace,
+        lead=task.lead,
+        kind="task_done",
+        channel="call" if task.kind == Task.Kind.CALL else "",
+        direction="out" if task.kind == Task.Kind.CALL else "",
+        summary=f"{task.title}: {OUTCOME_SUMMARY[outcome].lower()}",
+        payload={"task_id": task.pk, "outcome": outcome, "note": note, "human": True},
+        actor=actor,
+        occurred_at=now,
+    )
+    if task.touch_id:
+        _continue_cadence(workspace, task, outcome, now)
+    return task
+
+
+def _continue_cadence(workspace: Workspace, task: Task, outcome: str, now: datetime) -> None:
+    touch = (
+        Touch.objects.select_for_update(of=("self",))
+        .select_related("step", "enrollment__cadence", "enrollment__lead")
+        .get(pk=task.touch_id)
+    )
+    if touch.status != Touch.Status.WAITING:
+        return
+    touch.status, touch.outcome, touch.finished_at = Touch.Status.DONE, outcome, now
+    touch.save(update_fields=["status", "outcome", "finished_at"])
+    enrollment = Enrollment.objects.select_for_update().get(pk=touch.enrollment_id)
+    enrollment.cadence, enrollment.lead = touch.enrollment.cadence, touch.enrollment.lead
+    touch.enrollment = enrollment
+    if outcome == Task.Outcome.MEETING_BOOKED:
+        stop(workspace=workspace, enrollment=enrollment, reason="meeting", at=now)
+        return
+    redirect = branching.target_after_outcome(touch=touch)
+    if redirect is not None and redirect.action == "exit":
+        stop(workspace=workspace, enrollment=enrollment, reason="branch", at=now)
+    elif redirect is not None and redirect.action == "goto":
+        advance(enrollment=enrollment, after=touch, done_at=now, target=redirect.step)
+    else:
+        advance(enrollment=enrollment, after=touch, done_at=now)
+
+
+def expire_waiting_tasks(*, now: datetime | None = None) -> int:
+    """Tick: a cadence task nobody closed within its step's timeout moves the cadence on."""
+    from datetime import timedelta
+
+    from leadfollow.tenancy import unscoped, workspace_scope
+
+    now = now or timezone.now()
+    with unscoped():
+        waiting = [
+            touch
+            for touch in Touch.objects.filter(status=Touch.Status.WAITING).select_related(
+                "step", "workspace"
+            )[:500]
+            if touch.started_at
+            and touch.started_at + timedelta(hours=touch.step.task_timeout_hours) <= now
+        ]
+    for touch in waiting:
+        with workspace_scope(touch.workspace), transaction.atomic():
+            locked = (
+                Touch.objects.select_for_update(of=("self",))
+                .select_related("step", "enrollment__cadence", "enrollment__lead")
+                .filter(pk=touch.pk, status=Touch.Status.WAITING)
+                .first()
+            )
+            if locked is None:
+                continue
+            locked.status, locked.outcome, locked.finished_at = Touch.Status.DONE, "timeout", now
+            locked.save(update_fields=["status", "outcome", "finished_at"])
+            enrollment = Enrollment.objects.select_for_update().get(pk=locked.enrollment_id)
+            enrollment.cadence, enrollment.lead = locked.enrollment.cadence, locked.enrollment.lead
+            advance(enrollment=enrollment, after=locked, done_at=now)
+    return len(waiting)
