@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 
 from django.conf import settings
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,6 +13,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from leadfollow.errors import DomainError
+from leadfollow.schema import COMMON_ERRORS, error_responses
 from leadfollow.tenancy import workspace_scope
 
 
@@ -56,18 +58,47 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return drf_exception_handler(exc, context)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "08:00"})
+class HourMinuteField(serializers.TimeField):
+    """A wall-clock time as `HH:MM` (OpenAPI's `time` format would promise seconds)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class WorkspaceOut(serializers.Serializer):
     name = serializers.CharField()
     slug = serializers.SlugField()
     time_zone = serializers.CharField()
     default_region = serializers.CharField()
     business_days = serializers.ListField(child=serializers.IntegerField())
-    business_hours_start = serializers.TimeField(format="%H:%M")
-    business_hours_end = serializers.TimeField(format="%H:%M")
+    business_hours_start = HourMinuteField()
+    business_hours_end = HourMinuteField()
 
 
 class WorkspaceView(WorkspaceAPIView):
     """`GET /api/v1/workspace/`: the key's workspace, so a source can check its key."""
 
+    @extend_schema(
+        operation_id="workspace_retrieve",
+        summary="Check your key",
+        description="The workspace the API key belongs to.",
+        responses={200: WorkspaceOut, **error_responses(*COMMON_ERRORS)},
+        examples=[
+            OpenApiExample(
+                "Acme Roofing",
+                value={
+                    "name": "Acme Roofing",
+                    "slug": "acme",
+                    "time_zone": "America/Chicago",
+                    "default_region": "US",
+                    "business_days": [0, 1, 2, 3, 4],
+                    "business_hours_start": "08:00",
+                    "business_hours_end": "18:00",
+                },
+                response_only=True,
+            )
+        ],
+    )
     def get(self, request: Request) -> Response:
         return Response(WorkspaceOut(request.workspace).data)

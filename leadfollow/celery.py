@@ -11,3 +11,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadfollow.settings")
 app = Celery("leadfollow")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def schedule_registered_ticks(sender: Celery, **kwargs) -> None:
+    """Beat runs every tick the apps registered (the same ones `run_scheduler` runs without
+    Redis), so a tick is declared once, in its app's ready()."""
+    from leadfollow.scheduler import registered_ticks
+    from leadfollow.tasks import run_tick
+
+    for tick in registered_ticks():
+        sender.add_periodic_task(
+            tick.every_seconds, run_tick.s(tick.name), name=f"tick {tick.name}"
+        )

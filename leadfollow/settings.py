@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us: the docs need no CDN
     "django_htmx",
     "axes",
     "leadfollow",
@@ -148,6 +150,11 @@ STORAGES = {
     },
 }
 
+# Uploaded files (CSV imports). Never served over HTTP: they hold personal data and are read only
+# by the app and its workers. Workers on other machines need the same storage (a shared volume, or
+# an S3-compatible backend in STORAGES["default"]).
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
 # Email: console in development; EMAIL_URL=smtp://user:pass@host:587/?tls=True in production.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LeadFollow <noreply@leadfollow.local>")
@@ -183,6 +190,37 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "leadfollow.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
+}
+
+# The OpenAPI schema (/api/schema/) and its docs (/api/docs/). Both are public: they describe the
+# API, they hold no workspace data.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LeadFollow API",
+    "DESCRIPTION": (
+        "Send leads to LeadFollow and read them back. Authenticate with an API key from "
+        "Settings → API keys: `Authorization: Bearer lf_…`. Errors are JSON: field errors as "
+        '`{"field": ["message"]}`, other errors as `{"code": "…", "detail": "…"}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",  # tags by the segment after it: leads, workspace
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No call to validator.swagger.io: the docs page talks to this server only.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "PREPROCESSING_HOOKS": ["leadfollow.schema.only_documented_endpoints"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "leadfollow.schema.refuse_unknown_fields",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "leads.models.Lead.Status",
+        "BulkItemStatusEnum": ["created", "merged", "invalid"],
+    },
 }
 
 # Security. Secure cookies and HSTS whenever DEBUG is off; TLS is usually terminated by a proxy.
@@ -238,3 +276,37 @@ INTAKE_STEP_RETRY_SECONDS = 60
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/min")  # per API key
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 IDEMPOTENCY_TTL = timedelta(hours=24)
+
+# Public web forms: posts allowed per visitor address per form within the window (429 beyond).
+FORM_RATE_LIMIT = env.int("FORM_RATE_LIMIT", default=10)
+FORM_RATE_WINDOW_SECONDS = env.int("FORM_RATE_WINDOW_SECONDS", default=600)
+# Reverse proxies in front of the app that append to X-Forwarded-For. 0 trusts only the socket
+# address: otherwise any visitor could forge the header and dodge the per-address form limit.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# CSV import of leads: the largest file accepted, and how many rows commit together.
+LEAD_IMPORT_MAX_BYTES = env.int("LEAD_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+LEAD_IMPORT_BATCH_ROWS = env.int("LEAD_IMPORT_BATCH_ROWS", default=200)
+
+# Channels. Provider secrets are encrypted with CHANNEL_SECRETS_KEY (comma-separated to rotate:
+# the first key encrypts, all decrypt). Development derives one from SECRET_KEY.
+CHANNEL_SECRETS_KEYS = env.list("CHANNEL_SECRETS_KEY", default=[])
+if not CHANNEL_SECRETS_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "CHANNEL_SECRETS_KEY is required when DEBUG is off: it encrypts provider credentials."
+        )
+    CHANNEL_SECRETS_KEYS = [f"channels:{SECRET_KEY}"]
+# Provider API base URLs, overridable for a staging mock (the tests point them at local servers).
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="https://api.twilio.com")
+SENDGRID_API_HOST = env.str("SENDGRID_API_HOST", default="https://api.sendgrid.com")
+DROPCOWBOY_API_BASE_URL = env.str(
+    "DROPCOWBOY_API_BASE_URL", default="https://api-v2.dropcowboy.com"
+)
+PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10.0)
+# A send that failed for a reason worth retrying is tried this many times in all.
+SEND_MAX_ATTEMPTS = 3
+
+# Cadences: automated sends allowed per workspace, channel and second (carriers accept about
+# one text a second from a number). Touches over the limit wait for the next tick.
+CADENCE_SEND_RATES = {"sms": 1, "call": 1, "voicemail": 5, "email": 20}

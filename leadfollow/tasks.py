@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import Task
+from celery import Task, shared_task
 
 from leadfollow.models import Workspace
 from leadfollow.tenancy import active_workspace_id, unscoped, workspace_scope
@@ -29,3 +29,15 @@ def current_workspace() -> Workspace:
     workspace_id = active_workspace_id()
     with unscoped():
         return Workspace.objects.get(pk=workspace_id)
+
+
+@shared_task(ignore_result=True)
+def run_tick(name: str) -> None:
+    """One periodic tick, by name, for Celery beat. Ticks open workspace scopes themselves."""
+    from leadfollow.scheduler import registered_ticks
+
+    for tick in registered_ticks():
+        if tick.name == name:
+            tick.run()
+            return
+    raise LookupError(f"No tick named {name!r} is registered.")

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
+from drf_spectacular.views import SpectacularAPIView
 
-from leadfollow import api, health
+from leadfollow import api, health, schema
 from leadfollow.forms import EmailLoginForm
 from leadfollow.views import accounts, settings
 
@@ -84,6 +85,8 @@ core_patterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/workspace/", api.WorkspaceView.as_view(), name="api-workspace"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", schema.ApiDocsView.as_view(), name="api-docs"),
 ]
 
 urlpatterns = [
@@ -91,4 +94,5 @@ urlpatterns = [
     path("", include((core_patterns, "leadfollow"))),
     path("", include("leads.urls")),
     path("", include("scoring.urls")),
+    path("", include("channels.urls")),
 ]

@@ -14,8 +14,10 @@ from leads.models import Activity, Lead, LeadSource
 
 
 def get_lead(*, workspace: Workspace, lead_id: int) -> Lead:
+    # The score and SLA clock (one-to-one, kept by scoring) come in the same query: every view of
+    # a lead shows them.
     try:
-        return Lead.objects.select_related("account", "source", "owner__user").get(
+        return Lead.objects.select_related("account", "source", "owner__user", "score", "sla").get(
             workspace=workspace, pk=lead_id
         )
     except Lead.DoesNotExist as exc:

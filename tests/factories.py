@@ -100,6 +100,19 @@ class LeadFactory(factory.django.DjangoModelFactory):
     source = factory.SubFactory(LeadSourceFactory, workspace=factory.SelfAttribute("..workspace"))
 
 
+class LeadImportFactory(factory.django.DjangoModelFactory):
+    """An uploaded import's row. The file name points nowhere: pass `file=` to read rows."""
+
+    class Meta:
+        model = "leads.LeadImport"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    file = factory.Sequence(lambda n: f"imports/factory/{n}.csv")
+    original_name = factory.Sequence(lambda n: f"leads-{n}.csv")
+    headers = factory.LazyFunction(lambda: ["Name", "Email"])
+    mapping = factory.LazyFunction(lambda: ["full_name", "email"])
+
+
 class ActivityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "leads.Activity"
@@ -160,3 +173,73 @@ class SlaPolicyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"SLA {n}")
     conditions = factory.LazyFunction(dict)
     minutes = 5
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.Holiday"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    date = factory.Sequence(lambda n: timezone.localdate() + timedelta(days=30 + n))
+    name = factory.Sequence(lambda n: f"Holiday {n}")
+
+
+class TimeOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.TimeOff"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    membership = factory.SubFactory(
+        MembershipFactory, workspace=factory.SelfAttribute("..workspace")
+    )
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+
+
+class RuleChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.RuleChange"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    subject = "scoring_rule"
+    action = "created"
+    after = factory.LazyFunction(lambda: {"name": "A rule"})
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """An email already sent to a lead (pass channel=, provider=, status= for others)."""
+
+    class Meta:
+        model = "lf_channels.Message"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    lead = factory.SubFactory(LeadFactory, workspace=factory.SelfAttribute("..workspace"))
+    channel = "email"
+    direction = "out"
+    provider = "sendgrid"
+    status = "sent"
+    to_address = factory.LazyAttribute(lambda message: message.lead.email or "")
+    subject = "Your roof quote"
+    body_text = "Hi, here is the quote we talked about."
+    token = factory.LazyFunction(lambda: secrets.token_hex(12))
+    sent_at = factory.LazyFunction(timezone.now)
+
+
+class CadenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cadences.Cadence"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Cadence {n}")
+
+
+class StepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cadences.Step"
+
+    workspace = factory.SelfAttribute("cadence.workspace")
+    cadence = factory.SubFactory(CadenceFactory)
+    position = factory.Sequence(lambda n: n)
+    kind = "email"
+    subject = 'Hello {{ lead.first_name | "there" }}'
+    body = 'Hi {{ lead.first_name | "there" }}, thanks for asking about {{ workspace.name }}.'

@@ -18,8 +18,48 @@ import pytest
 from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from channels.models import Message, PhoneNumber, Suppression
 from leadfollow.tenancy import unscoped
-from tests.factories import ApiKeyFactory, InvitationFactory, LeadFactory, MembershipFactory
+from tests.factories import (
+    ApiKeyFactory,
+    HolidayFactory,
+    InvitationFactory,
+    LeadFactory,
+    LeadImportFactory,
+    LeadSourceFactory,
+    MembershipFactory,
+    RoutingRuleFactory,
+    RuleChangeFactory,
+    ScoringRuleFactory,
+    SlaPolicyFactory,
+    TeamFactory,
+    TimeOffFactory,
+)
+
+
+def _outbox_message(workspace):
+    lead = LeadFactory(workspace=workspace)
+    return Message.objects.create(
+        workspace=workspace,
+        lead=lead,
+        channel="email",
+        direction="out",
+        provider="outbox",
+        status="sent",
+        to_address=lead.email,
+        token=f"iso{workspace.pk}",
+    )
+
+
+def _manual_suppression(workspace):
+    return Suppression.objects.create(
+        workspace=workspace,
+        channel="email",
+        address_hash=f"{workspace.pk:064d}",
+        label="l***@globex-leak.test",
+        reason="manual",
+    )
+
 
 PUBLIC = {
     "leadfollow:home",
@@ -35,9 +75,25 @@ PUBLIC = {
     "leadfollow:workspace-switch",  # a foreign id is refused: test_roles_and_switching.py
     "leadfollow:healthz",
     "leadfollow:readyz",
+    "leadfollow:api-schema",  # describes the API; no workspace data
+    "leadfollow:api-docs",
     "leadfollow:settings",
     "leadfollow:password-change",
     "scoring:condition-row",  # an empty form row: no workspace data
+    # Public web forms: the unguessable token is the key, tested in tests/leads/test_public_form.py.
+    "leads:public-form",
+    "leads:public-form-submit",
+    # Provider webhooks: no session; the signature with the owning workspace's key decides,
+    # tested in tests/channels/.
+    "channels:twilio-sms",
+    "channels:twilio-status",
+    "channels:twilio-voice",
+    "channels:sendgrid-events",
+    "channels:sendgrid-inbound",
+    "channels:rvm",
+    # The email unsubscribe page: the signed token is the key, tested in
+    # tests/channels/test_unsubscribe.py.
+    "channels:unsubscribe",
 }
 
 
@@ -72,6 +128,53 @@ OBJECT: dict[str, ObjectCase] = {
     "leads:lead-detail": ObjectCase(lambda ws: LeadFactory(workspace=ws), "lead_id"),
     "leads:lead-state": ObjectCase(lambda ws: LeadFactory(workspace=ws), "lead_id"),
     "leads:lead-note": ObjectCase(lambda ws: LeadFactory(workspace=ws), "lead_id"),
+    "leads:import-detail": ObjectCase(lambda ws: LeadImportFactory(workspace=ws), "import_id"),
+    "leads:import-map": ObjectCase(lambda ws: LeadImportFactory(workspace=ws), "import_id"),
+    "leads:import-start": ObjectCase(
+        lambda ws: LeadImportFactory(workspace=ws, status="previewed"), "import_id"
+    ),
+    "leads:import-cancel": ObjectCase(
+        lambda ws: LeadImportFactory(workspace=ws, status="running"), "import_id"
+    ),
+    "leads:import-rejects": ObjectCase(lambda ws: LeadImportFactory(workspace=ws), "import_id"),
+    **{
+        f"leads:source-{action}": ObjectCase(
+            lambda ws: LeadSourceFactory(workspace=ws, kind="form"), "source_id"
+        )
+        for action in ("detail", "active", "token")
+    },
+    **{
+        f"scoring:{name}-{action}": ObjectCase(make, "rule_id")
+        for name, make in (
+            ("scoring-rule", lambda ws: ScoringRuleFactory(workspace=ws)),
+            (
+                "routing-rule",
+                lambda ws: RoutingRuleFactory(workspace=ws, team=TeamFactory(workspace=ws)),
+            ),
+            ("sla-policy", lambda ws: SlaPolicyFactory(workspace=ws)),
+        )
+        for action in ("edit", "move", "toggle", "delete")
+    },
+    "scoring:team-edit": ObjectCase(lambda ws: TeamFactory(workspace=ws), "team_id"),
+    "scoring:team-delete": ObjectCase(lambda ws: TeamFactory(workspace=ws), "team_id"),
+    "scoring:holiday-delete": ObjectCase(lambda ws: HolidayFactory(workspace=ws), "holiday_id"),
+    "scoring:availability-edit": ObjectCase(
+        lambda ws: MembershipFactory(workspace=ws), "membership_id"
+    ),
+    "scoring:time-off-add": ObjectCase(lambda ws: MembershipFactory(workspace=ws), "membership_id"),
+    "scoring:time-off-delete": ObjectCase(lambda ws: TimeOffFactory(workspace=ws), "time_off_id"),
+    **{
+        f"channels:number-{action}": ObjectCase(
+            lambda ws: PhoneNumber.objects.create(workspace=ws, number="+14155550199"),
+            "number_id",
+        )
+        for action in ("default", "remove")
+    },
+    "channels:outbox-simulate": ObjectCase(_outbox_message, "message_id"),
+    "channels:suppression-remove": ObjectCase(_manual_suppression, "suppression_id"),
+    "channels:api-outbox-simulate": ObjectCase(
+        _outbox_message, "message_id", api=True, methods=("post",)
+    ),
 }
 
 
@@ -93,8 +196,38 @@ LIST: dict[str, ListCase] = {
     "leadfollow:api-workspace": ListCase(lambda ws: ws.name, api=True),
     "leads:api-lead-list": ListCase(lambda ws: LeadFactory(workspace=ws).email, api=True),
     "leads:lead-list": ListCase(lambda ws: LeadFactory(workspace=ws).email),
+    "leads:import-upload": ListCase(
+        lambda ws: LeadImportFactory(workspace=ws, original_name="globex-leak.csv").original_name
+    ),
+    "leads:source-list": ListCase(lambda ws: LeadSourceFactory(workspace=ws, name="Leaky").name),
+    "leads:source-new": ListCase(lambda ws: LeadSourceFactory(workspace=ws, name="Leaky").name),
     "leads:lead-new": ListCase(  # the owner choices list the workspace's members
         lambda ws: MembershipFactory(workspace=ws, user__first_name="Leaky").user.display_name
+    ),
+    "scoring:rule-list": ListCase(lambda ws: ScoringRuleFactory(workspace=ws, name="Leaky").name),
+    "scoring:rule-try": ListCase(lambda ws: ScoringRuleFactory(workspace=ws, name="Leaky").name),
+    "scoring:rule-try-leads": ListCase(lambda ws: LeadFactory(workspace=ws).email),
+    "scoring:scoring-rule-new": ListCase(lambda ws: ws.name),
+    "scoring:routing": ListCase(lambda ws: TeamFactory(workspace=ws, name="Leaky team").name),
+    "scoring:routing-rule-new": ListCase(  # the target choices list teams and members
+        lambda ws: TeamFactory(workspace=ws, name="Leaky team").name
+    ),
+    "scoring:team-new": ListCase(
+        lambda ws: MembershipFactory(workspace=ws, user__first_name="Leaky").user.display_name
+    ),
+    "scoring:sla-list": ListCase(lambda ws: HolidayFactory(workspace=ws, name="Leaky day").name),
+    "scoring:sla-policy-new": ListCase(lambda ws: ws.name),
+    "scoring:availability": ListCase(
+        lambda ws: MembershipFactory(workspace=ws, user__first_name="Leaky").user.display_name
+    ),
+    "channels:outbox": ListCase(lambda ws: _outbox_message(ws).to_address),
+    "channels:suppressions": ListCase(lambda ws: _manual_suppression(ws).label),
+    "channels:api-outbox": ListCase(lambda ws: _outbox_message(ws).to_address, api=True),
+    "channels:settings": ListCase(  # numbers and provider settings of the workspace only
+        lambda ws: PhoneNumber.objects.create(workspace=ws, number="+14155550199").number
+    ),
+    "scoring:rule-history": ListCase(
+        lambda ws: RuleChangeFactory(workspace=ws, after={"name": "Leaky rule"}).after["name"]
     ),
 }
 
@@ -104,6 +237,17 @@ WRITE_ONLY = {
     # test_bulk_with_a_foreign_id_changes_nothing_and_says_so
     "leads:lead-bulk",
     "leads:api-lead-bulk",  # writes only to the key's workspace: tests/leads/test_api_leads.py
+    # A foreign member id in the body is refused: tests/scoring/test_routing_pages.py
+    "scoring:routing-fallback",
+    "scoring:score-settings",  # bands of the member's own workspace only
+    "scoring:holiday-add",  # adds to the member's own workspace only
+    # Save to the member's own workspace only: tests/channels/test_provider_settings.py
+    "channels:provider-account",
+    "channels:number-add",
+    "channels:test-send",
+    # Add to the member's own workspace's list only: tests/channels/test_suppression_pages.py
+    "channels:suppression-add",
+    "channels:suppression-upload",
 }
 
 

@@ -34,3 +34,20 @@ def test_a_failing_tick_does_not_stop_the_others(ticks):
 def test_run_scheduler_once_runs_the_sla_tick(capsys):
     call_command("run_scheduler", "--once")
     assert "sla" in capsys.readouterr().out
+
+
+def test_celery_beat_runs_every_registered_tick():
+    from leadfollow.celery import app
+    from leadfollow.scheduler import registered_ticks
+
+    app.finalize()
+    scheduled = {entry["args"][0] for entry in app.conf.beat_schedule.values()}
+
+    assert {tick.name for tick in registered_ticks()} <= scheduled
+
+
+def test_run_tick_refuses_an_unknown_name():
+    from leadfollow.tasks import run_tick
+
+    with pytest.raises(LookupError):
+        run_tick("no-such-tick")

@@ -336,6 +336,15 @@ def test_lead_page_shows_the_header(rep_client, workspace):
     assert "in Los Angeles" in body
 
 
+def test_lead_page_shows_what_the_lead_wrote_in_custom_fields(rep_client, workspace):
+    lead = LeadFactory(
+        workspace=workspace, custom_fields={"message": "Need a quote for a 40 kW roof"}
+    )
+    body = rep_client.get(_detail(lead)).content.decode()
+    assert "<dt>Message</dt>" in body
+    assert "Need a quote for a 40 kW roof" in body
+
+
 def test_lead_local_time_falls_back_to_the_workspace_zone(rep_client, workspace):
     lead = LeadFactory(workspace=workspace, time_zone="")
     with time_machine.travel(datetime(2025, 3, 5, 17, 30, tzinfo=UTC), tick=False):
