@@ -185,10 +185,51 @@ def _run_clients(port: int, key: str, clients: int, seconds: float, numbers, tal
     return time.monotonic() - started
 
 
-def bench_api(args, env: dict[str, str], database_url: str) -> tuple[float, Tally]:
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "seed_demo")
-    key = _manage(env, "create_api_key", "demo", "Benchmark").strip()
+RULE_SETUP = """
+from leadfollow.models import Membership, Role, User, Workspace
+from leadfollow.tenancy import workspace_scope
+from scoring.models import RoutingRule, ScoringRule, SlaPolicy, Team, TeamMember
+
+workspace, _ = Workspace.objects.get_or_create(slug="{slug}", defaults={{"name": "{slug}"}})
+with workspace_scope(workspace):
+    reps = []
+    for n in range(4):
+        user, _ = User.objects.get_or_create(email=f"rep{{n}}@{slug}.bench")
+        reps.append(Membership.objects.get_or_create(
+            workspace=workspace, user=user, defaults={{"role": Role.REP}})[0])
+    if {heavy}:
+        words = "owner ceo cfo director manager founder president head vp lead".split()
+        for n in range(50):
+            ScoringRule.objects.create(workspace=workspace, name=f"Rule {{n}}", points=n % 7 - 2,
+                conditions={{"any": [
+                    {{"field": "title", "op": "matches_any_word", "value": words[n % 10]}},
+                    {{"field": "custom.budget", "op": "equals", "value": f"{{n}}-{{n + 10}}k"}}]}})
+        team = Team.objects.create(workspace=workspace, name="Everyone")
+        for position, rep in enumerate(reps):
+            TeamMember.objects.create(workspace=workspace, team=team, membership=rep,
+                                      position=position)
+        for n in range(19):
+            domain = f"nowhere{{n}}.example"
+            RoutingRule.objects.create(workspace=workspace, name=f"Route {{n}}", member=reps[n % 4],
+                conditions={{"field": "email_domain", "op": "equals", "value": domain}},
+                position=n)
+        RoutingRule.objects.create(workspace=workspace, name="Catch all", team=team,
+                                   conditions={{"all": []}}, position=19)
+        for n in range(5):
+            SlaPolicy.objects.create(workspace=workspace, name=f"SLA {{n}}", minutes=5 + n,
+                conditions={{"field": "score", "op": "gt", "value": 100 - n * 25}}, position=n)
+"""
+
+
+def bench_api(
+    args, env: dict[str, str], database_url: str, slug: str = "demo"
+) -> tuple[float, Tally]:
+    if slug == "demo":
+        _manage(env, "migrate", "--noinput")
+        _manage(env, "seed_demo")
+    else:
+        _manage(env, "shell", "-c", RULE_SETUP.format(slug=slug, heavy=slug == "rules50"))
+    key = _manage(env, "create_api_key", slug, "Benchmark").strip()
     server = _start_gunicorn(env, args.port, args.workers)
     numbers = itertools.count(1)  # next() is atomic under the GIL: every lead is a new person
     try:
@@ -300,6 +341,12 @@ def main() -> None:
     parser.add_argument("--raw-connections", type=int, default=4)
     parser.add_argument("--port", type=int, default=8731)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--rules",
+        action="store_true",
+        help="also compare a rule-free workspace with one of 50 scoring, 20 routing and 5 SLA "
+        "rules (target: at least 80 %% of the rule-free throughput)",
+    )
     args = parser.parse_args()
 
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadfollow")
@@ -323,6 +370,18 @@ def main() -> None:
         p99 = _percentile(lat, 99)
         verdict = "met" if ratio >= 0.15 and p99 < 100 and tally.errors == 0 else "NOT met"
         _say(f"API / raw:   {ratio:.1%}   (target ≥ 15 %, p99 < 100 ms, no error: {verdict})")
+        if args.rules:
+            env = _app_environment(database_url)
+            rates = {}
+            for slug in ("norules", "rules50"):
+                rates[slug], tally = bench_api(args, env, database_url, slug)
+                _say(
+                    f"  {slug}: {rates[slug]:8.1f} leads/s   p99 "
+                    f"{_percentile(tally.latencies, 99):.1f} ms   errors {tally.errors}"
+                )
+            share = rates["rules50"] / rates["norules"] if rates["norules"] else 0.0
+            verdict = "met" if share >= 0.8 else "NOT met"
+            _say(f"Rules / rule-free: {share:.1%}   (target ≥ 80 %: {verdict})")
     finally:
         if not args.keep_db:
             _drop_database(admin_url, name)

@@ -29,8 +29,8 @@ MANAGER = "manager@demo.leadfollow.test"
 
 
 def seed_demo_rules(*, workspace, members: dict) -> None:
-    """Scoring rules, a round-robin team for website leads and a five-minute SLA for hot leads.
-    Leads from other sources stay unassigned, so the demo shows the unassigned queue too."""
+    """Scoring rules, a round-robin team of the demo reps that catches every lead, and a
+    five-minute business-hours SLA for hot leads."""
     RuleSettings.objects.get_or_create(workspace=workspace)
     for position, (name, conditions, points) in enumerate(FIT_RULES):
         ScoringRule.objects.get_or_create(
@@ -62,11 +62,8 @@ def seed_demo_rules(*, workspace, members: dict) -> None:
         )
     RoutingRule.objects.get_or_create(
         workspace=workspace,
-        name="Website form leads to inside sales",
-        defaults={
-            "team": team,
-            "conditions": _is("source", "Website contact form"),
-        },
+        name="Every lead to inside sales",
+        defaults={"team": team, "conditions": {"all": []}},
     )
     SlaPolicy.objects.get_or_create(
         workspace=workspace,
@@ -74,6 +71,7 @@ def seed_demo_rules(*, workspace, members: dict) -> None:
         defaults={
             "conditions": _is("score_band", "hot"),
             "minutes": 5,
+            "business_hours_only": True,
             "position": 0,
         },
     )
