@@ -33,6 +33,7 @@ settings_patterns = [
         name="number-remove",
     ),
     path("settings/channels/test/", providers.test_send, name="test-send"),
+    path("settings/channels/segments/", providers.sms_segments, name="sms-segments"),
 ]
 
 outbox_patterns = [

@@ -91,6 +91,7 @@ PUBLIC = {
     "channels:sendgrid-events",
     "channels:sendgrid-inbound",
     "channels:rvm",
+    "channels:sms-segments",  # counts the text it is given: no workspace data
     # The email unsubscribe page: the signed token is the key, tested in
     # tests/channels/test_unsubscribe.py.
     "channels:unsubscribe",

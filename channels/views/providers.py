@@ -19,6 +19,7 @@ from channels.compliance import channel_settings
 from channels.models import PhoneNumber, Provider, ProviderAccount
 from channels.providers import PROVIDER_FIELDS, PROVIDER_LABELS, PROVIDER_WEBHOOKS
 from channels.services import providers as service
+from channels.sms import count_segments
 from leadfollow.errors import DomainError
 from leadfollow.forms import add_domain_error
 from leadfollow.roles import manager_required
@@ -181,3 +182,10 @@ def test_send(request: HttpRequest) -> HttpResponse:
             status=200 if form.is_valid() else 400,
         )
     return _page(request, test_form=form, test_result=result, status=200 if result else 400)
+
+
+@manager_required
+def sms_segments(request: HttpRequest) -> HttpResponse:
+    """What a text will cost, recounted as the author types (htmx)."""
+    count = count_segments(request.GET.get("text", ""))
+    return render(request, "channels/_sms_segments.html", {"count": count})

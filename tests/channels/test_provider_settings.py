@@ -217,3 +217,13 @@ def test_set_provider_refuses_an_option_of_another_provider(workspace):
 def test_set_provider_names_an_unknown_workspace():
     with pytest.raises(CommandError):
         call_command("set_provider", "nowhere", "outbox")
+
+
+def test_segment_count_is_shown_as_the_text_is_typed(manager_client):
+    response = manager_client.get(reverse("channels:sms-segments"), {"text": "x" * 161})
+    assert "2 segments" in response.content.decode()
+
+
+def test_segment_count_names_the_costly_encoding(manager_client):
+    response = manager_client.get(reverse("channels:sms-segments"), {"text": "Thanks 🙂"})
+    assert "UCS-2" in response.content.decode()
