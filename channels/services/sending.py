@@ -206,3 +206,30 @@ def _failed(workspace, lead, channel, message, exc: ProviderError, actor) -> Sen
         actor=actor,
     )
     return SendOutcome(FAILED, message, reason=exc.message, retryable=exc.retryable)
+
+
+def text_a_member(*, workspace: Workspace, phone: str, text: str) -> bool:
+    """Text a team member (a rep's alert), through the workspace's SMS provider.
+
+    Not a message to a lead: no lead, no cadence, no consent or quiet hours (the rep chose these
+    alerts), and nothing is stored. Returns whether the provider took it; failures are logged.
+    """
+    settings = channel_settings(workspace)
+    note = Message(
+        workspace=workspace,
+        channel=Channel.SMS,
+        direction=Message.Direction.OUTBOUND,
+        status=Message.Status.SENDING,
+        to_address=phone,
+        body_text=text[:600],
+        token=new_token(),
+        details={"mode": "notification"},
+    )
+    try:
+        adapter = adapter_for(workspace=workspace, channel=Channel.SMS, settings=settings)
+        note.provider = adapter.provider
+        adapter.send(note)
+    except ProviderError as exc:
+        logger.warning("member alert by text failed workspace=%s: %s", workspace.pk, exc.message)
+        return False
+    return True

@@ -40,9 +40,14 @@ def _deliver(notification_id: int, recipient: Membership, prefs, text: str, lead
             recipient_list=[recipient.user.email],
             fail_silently=True,
         )
-    if prefs.notify_by_sms:
-        # SMS to reps goes through the channel adapters once they exist; until then it is logged.
-        logger.info("rep sms notification pending adapter notification_id=%s", notification_id)
+    if prefs.notify_by_sms and prefs.mobile_phone:
+        from channels.services.sending import text_a_member
+
+        text_a_member(
+            workspace=recipient.workspace,
+            phone=prefs.mobile_phone,
+            text=f"LeadFollow: {text} {link}",
+        )
 
 
 def notify_assignment(*, workspace: Workspace, lead: Lead, owner: Membership, reason: str) -> None:

@@ -159,3 +159,27 @@ def test_sms_records_its_segment_count(scope, lead):
         workspace=scope, lead=lead, outgoing=Outgoing(channel="sms", text="x" * 161), now=NOON
     )
     assert Message.objects.get().segments == 2
+
+
+def test_a_reps_assignment_alert_goes_out_as_a_text(
+    scope, monkeypatch, django_capture_on_commit_callbacks
+):
+    from scoring.models import RepAvailability
+    from scoring.services.notifications import notify_assignment
+    from tests.factories import MembershipFactory
+
+    texts = []
+    monkeypatch.setattr(
+        "channels.adapters.outbox.OutboxAdapter.send",
+        lambda self, message: texts.append((message.to_address, message.body_text)),
+    )
+    rep = MembershipFactory(workspace=scope)
+    RepAvailability.objects.create(
+        workspace=scope, membership=rep, notify_by_sms=True, mobile_phone="+14155550123"
+    )
+    lead = LeadFactory(workspace=scope, first_name="Dana", last_name="Kim")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_assignment(workspace=scope, lead=lead, owner=rep, reason="Round robin.")
+    [(phone, text)] = texts
+    assert phone == "+14155550123"
+    assert "Dana Kim" in text
