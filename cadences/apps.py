@@ -7,9 +7,11 @@ class CadencesConfig(AppConfig):
 
     def ready(self) -> None:
         from cadences import hooks
+        from cadences.demo import seed_demo_cadences
         from cadences.services.dispatch import dispatch_due, recover
         from cadences.services.tasks import expire_waiting_tasks
         from channels.hooks import register_lead_signal_listener
+        from leadfollow.demo import register_demo_step
         from leadfollow.scheduler import register_tick
         from leads.services import received
         from leads.services.activities import register_activity_listener
@@ -21,3 +23,5 @@ class CadencesConfig(AppConfig):
         register_tick("cadence-dispatch", dispatch_due, every_seconds=2)
         register_tick("cadence-recover", recover, every_seconds=30)
         register_tick("cadence-task-timeouts", expire_waiting_tasks, every_seconds=60)
+        # After the scoring app's rules and team: the demo's leads are enrolled at intake.
+        register_demo_step("before_leads", seed_demo_cadences)

@@ -108,6 +108,22 @@ _LEAD_OUT = {
         "met_at": None,
         "breached_at": None,
     },
+    "enrollments": [
+        {
+            "id": 311,
+            "cadence": {"id": 4, "name": "Speed to lead"},
+            "status": "active",
+            "exit_reason": "",
+            "current_step": {"position": 1, "kind": "voicemail_drop"},
+            "next_touch": {
+                "due_at": "2026-03-02T15:09:06Z",
+                "channel": "call",
+                "status": "pending",
+            },
+            "enrolled_at": "2026-03-02T15:04:06Z",
+            "ended_at": None,
+        }
+    ],
 }
 _NEXT = "https://app.example/api/v1/leads/?cursor=cD0yMDI2LTAzLTAy"
 _IDEMPOTENCY_KEY = OpenApiParameter(

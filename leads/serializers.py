@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import prefetch_related_objects
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cadences.serializers import EnrollmentOut, prefetch_enrollments
 from leadfollow.serializers import StrictCharField, StrictSerializer
 from leads.models import Activity, Channel, Lead
 
@@ -93,6 +95,7 @@ class LeadListOut(serializers.ListSerializer):
     def to_representation(self, data):
         leads = list(data)
         prefetch_related_objects(leads, "score", "sla")  # two queries for a page, not two a lead
+        prefetch_enrollments(leads)  # and three for every lead's cadences
         return super().to_representation(leads)
 
 
@@ -104,6 +107,7 @@ class LeadOut(serializers.ModelSerializer):
     band = serializers.SerializerMethodField()
     score_breakdown = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
+    enrollments = serializers.SerializerMethodField()
 
     def get_score(self, lead: Lead) -> int | None:
         score = _related(lead, "score")
@@ -126,6 +130,12 @@ class LeadOut(serializers.ModelSerializer):
         fields = ("started_at", "warn_at", "due_at", "met_at", "breached_at")
         times = {name: getattr(clock, name) and getattr(clock, name).isoformat() for name in fields}
         return {"policy": clock.policy_id, **times}
+
+    @extend_schema_field(EnrollmentOut(many=True))
+    def get_enrollments(self, lead: Lead) -> list[dict]:
+        """The lead's cadences, newest first: status, current step and next touch."""
+        prefetch_enrollments([lead])  # a no-op when the list already fetched them
+        return EnrollmentOut(lead.enrollments.all(), many=True).data
 
     class Meta:
         model = Lead
@@ -158,6 +168,7 @@ class LeadOut(serializers.ModelSerializer):
             "band",
             "score_breakdown",
             "sla",
+            "enrollments",
         ]
         list_serializer_class = LeadListOut
 

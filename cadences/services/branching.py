@@ -99,8 +99,8 @@ def _happened(when: str, done: Touch, enrollment: Enrollment) -> bool:
         return bool(message and message.opened_at and not message.replied_at)
     if event == "clicked":
         return bool(message and message.clicked_at)
-    if event == "outcome":
-        return done.outcome == argument
+    if event == "outcome":  # a rep's task outcome, or how an automated call ended
+        return argument in (done.outcome, message.details.get("outcome") if message else None)
     if event == "no_engagement" and argument.isdigit():
         recent = Touch.objects.filter(
             workspace=enrollment.workspace, enrollment=enrollment, message__isnull=False

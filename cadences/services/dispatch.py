@@ -21,7 +21,7 @@ from django.utils import timezone
 from cadences.models import Enrollment, Step, Task, Touch
 from cadences.services import branching
 from cadences.services.enrollment import advance, stop
-from cadences.services.planning import spread_seconds
+from cadences.services.planning import business_opening, spread_seconds
 from channels.compliance import check_send, next_window_opening
 from channels.models import Message
 from channels.services.sending import send_message
@@ -132,6 +132,7 @@ def _prepare(workspace, touch_id: int, now: datetime):
         verdict = check_send(workspace=workspace, lead=lead, channel=touch.channel, now=now)
         opening = verdict.not_before if verdict.deferred else _step_window(workspace, touch, now)
         if opening is not None:
+            opening = business_opening(enrollment.cadence, lead, opening)
             return _defer(touch, opening + timedelta(seconds=spread_seconds(touch.pk)))
         if verdict.blocked:
             log_activity(

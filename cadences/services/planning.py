@@ -69,3 +69,14 @@ def next_step(cadence: Cadence, after: Step | None) -> Step | None:
 def spread_seconds(touch_id: int, window: int = 900) -> int:
     """A stable per-touch offset, so touches deferred to one opening do not all fire at once."""
     return (touch_id * 7919) % window
+
+
+def business_opening(cadence: Cadence, lead: Lead, at: datetime) -> datetime:
+    """`at`, moved to the same local time of the next business day when the cadence runs on
+    business days only and `at` falls on another day (a Friday-night text waits for Monday)."""
+    if not cadence.business_days_only:
+        return at
+    local = at.astimezone(lead_time_zone(lead, cadence.workspace))
+    while not _is_business_day(cadence, local):
+        local = _wall_add_days(local, 1)
+    return local

@@ -72,3 +72,35 @@ def test_seed_demo_routes_every_new_lead_to_the_round_robin_team(
         assert {lead.owner_id for lead in routed} == reps
         assert LeadScore.objects.count() == Lead.objects.count()
         assert SlaClock.objects.exists()
+
+
+def test_seed_demo_enrolls_new_leads_in_speed_to_lead(capsys, django_capture_on_commit_callbacks):
+    import time_machine
+
+    from cadences.models import Cadence, Enrollment, Touch
+    from channels.models import Message
+
+    # Wednesday 10 June 2026, 17:00 UTC: inside every US demo lead's send window.
+    with (
+        time_machine.travel("2026-06-10T17:00:00Z", tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        _seed(capsys)
+    workspace = Workspace.objects.get(slug="demo")
+    with workspace_scope(workspace):
+        speed = Cadence.objects.get(preset="speed-to-lead")
+        assert Cadence.objects.count() == 4
+        assert (speed.auto_enroll, speed.exclusive_group) == (True, "new-leads")
+        confirmation = Touch.objects.filter(
+            enrollment__cadence=speed, sequence=1, status="sent"
+        ).first()
+        assert confirmation is not None
+        lead = confirmation.enrollment.lead
+        assert Enrollment.objects.filter(lead=lead, cadence=speed).exists()
+        message = Message.objects.get(pk=confirmation.message_id)
+        assert (message.provider, message.channel, message.to_address) == (
+            "outbox",
+            "email",
+            lead.email,
+        )
+        assert message.subject.startswith("We got your request")
