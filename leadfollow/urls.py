@@ -95,4 +95,5 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("", include("scoring.urls")),
     path("", include("channels.urls")),
+    path("", include("cadences.urls")),
 ]

@@ -22,6 +22,7 @@ from channels.models import Message, PhoneNumber, Suppression
 from leadfollow.tenancy import unscoped
 from tests.factories import (
     ApiKeyFactory,
+    CadenceFactory,
     HolidayFactory,
     InvitationFactory,
     LeadFactory,
@@ -32,6 +33,7 @@ from tests.factories import (
     RuleChangeFactory,
     ScoringRuleFactory,
     SlaPolicyFactory,
+    StepFactory,
     TeamFactory,
     TimeOffFactory,
 )
@@ -48,6 +50,21 @@ def _outbox_message(workspace):
         status="sent",
         to_address=lead.email,
         token=f"iso{workspace.pk}",
+    )
+
+
+def _enrollment(workspace):
+    from django.utils import timezone
+
+    from cadences.models import Enrollment
+
+    step = StepFactory(cadence=CadenceFactory(workspace=workspace))
+    return Enrollment.objects.create(
+        workspace=workspace,
+        lead=LeadFactory(workspace=workspace),
+        cadence=step.cadence,
+        current_step=step,
+        enrolled_at=timezone.now(),
     )
 
 
@@ -126,6 +143,11 @@ OBJECT: dict[str, ObjectCase] = {
     "leads:api-lead-activities": ObjectCase(
         lambda ws: LeadFactory(workspace=ws), "lead_id", api=True, methods=("get",)
     ),
+    # A foreign lead is a 404 before the body is read; a foreign cadence in the body is a 400:
+    # tests/cadences/test_enrollment_api.py
+    "cadences:api-lead-enrollments": ObjectCase(
+        lambda ws: LeadFactory(workspace=ws), "lead_id", api=True, methods=("get", "post")
+    ),
     "leads:lead-detail": ObjectCase(lambda ws: LeadFactory(workspace=ws), "lead_id"),
     "leads:lead-state": ObjectCase(lambda ws: LeadFactory(workspace=ws), "lead_id"),
     "leads:lead-note": ObjectCase(lambda ws: LeadFactory(workspace=ws), "lead_id"),
@@ -176,6 +198,28 @@ OBJECT: dict[str, ObjectCase] = {
     "channels:api-outbox-simulate": ObjectCase(
         _outbox_message, "message_id", api=True, methods=("post",)
     ),
+    **{
+        f"cadences:{name}": ObjectCase(lambda ws: CadenceFactory(workspace=ws), "cadence_id")
+        for name in (
+            "cadence-builder",
+            "cadence-edit",
+            "cadence-toggle",
+            "cadence-delete",
+            "cadence-preview",
+            "step-new",
+            "enrollment-list",
+        )
+    },
+    **{
+        f"cadences:step-{action}": ObjectCase(
+            lambda ws: StepFactory(cadence=CadenceFactory(workspace=ws)), "step_id"
+        )
+        for action in ("edit", "move", "delete")
+    },
+    **{
+        f"cadences:enrollment-{action}": ObjectCase(_enrollment, "enrollment_id")
+        for action in ("pause", "resume", "stop")
+    },
 }
 
 
@@ -227,6 +271,12 @@ LIST: dict[str, ListCase] = {
     "channels:settings": ListCase(  # numbers and provider settings of the workspace only
         lambda ws: PhoneNumber.objects.create(workspace=ws, number="+14155550199").number
     ),
+    "cadences:cadence-list": ListCase(
+        lambda ws: CadenceFactory(workspace=ws, name="Leaky cadence").name
+    ),
+    "cadences:cadence-new": ListCase(  # the re-nurture choices list the workspace's cadences
+        lambda ws: CadenceFactory(workspace=ws, name="Leaky cadence").name
+    ),
     "scoring:rule-history": ListCase(
         lambda ws: RuleChangeFactory(workspace=ws, after={"name": "Leaky rule"}).after["name"]
     ),
@@ -244,6 +294,7 @@ WRITE_ONLY = {
     "scoring:holiday-add",  # adds to the member's own workspace only
     # Save to the member's own workspace only: tests/channels/test_provider_settings.py
     "channels:provider-account",
+    "cadences:cadence-from-preset",  # adds to the member's own workspace only
     "channels:number-add",
     "channels:test-send",
     # Add to the member's own workspace's list only: tests/channels/test_suppression_pages.py

@@ -1,0 +1,171 @@
+"""Reads of the cadence pages: cadences with their live counts, steps, enrollments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+
+from django.db.models import Count, Min, Q, QuerySet
+
+from cadences import templating
+from cadences.models import Cadence, Enrollment, Step, Touch
+from cadences.services import planning
+from channels.compliance import lead_time_zone, next_window_opening
+from channels.models import ChannelSettings
+from leadfollow.errors import NotFound
+from leadfollow.models import Workspace
+from leads.models import Lead
+
+SAMPLE_ZONE = "America/New_York"  # where preview_sample_context's lead lives
+
+
+def _counted(status: str, **extra) -> Count:
+    return Count("enrollments", filter=Q(enrollments__status=status, **extra), distinct=True)
+
+
+def cadences_with_counts(*, workspace: Workspace) -> QuerySet[Cadence]:
+    """Every cadence with its enrollment counts and step count, in one query."""
+    return Cadence.objects.filter(workspace=workspace).annotate(
+        enrolled_count=Count("enrollments", distinct=True),
+        active_count=_counted(Enrollment.Status.ACTIVE),
+        paused_count=_counted(Enrollment.Status.PAUSED),
+        completed_count=_counted(Enrollment.Status.COMPLETED),
+        replied_count=_counted(Enrollment.Status.EXITED, enrollments__exit_reason="replied"),
+        step_count=Count("steps", distinct=True),
+    )
+
+
+def reply_rate(cadence: Cadence) -> float | None:
+    """Replied / enrolled of an annotated cadence; None before anyone was enrolled."""
+    if not cadence.enrolled_count:
+        return None
+    return cadence.replied_count / cadence.enrolled_count
+
+
+def cadence_steps(*, workspace: Workspace, cadence: Cadence) -> QuerySet[Step]:
+    return Step.objects.filter(workspace=workspace, cadence=cadence).order_by("position", "pk")
+
+
+def get_step(*, workspace: Workspace, step_id: int) -> Step:
+    step = Step.objects.filter(workspace=workspace, pk=step_id).select_related("cadence").first()
+    if step is None:
+        raise NotFound("No such step in this workspace.")
+    return step
+
+
+def other_cadences(*, workspace: Workspace, cadence: Cadence | None) -> QuerySet[Cadence]:
+    """Cadences a lead can be re-nurtured into from `cadence`."""
+    found = Cadence.objects.filter(workspace=workspace).order_by("name")
+    return found.exclude(pk=cadence.pk) if cadence is not None and cadence.pk else found
+
+
+def cadence_enrollments(
+    *, workspace: Workspace, cadence: Cadence, status: str | None = None
+) -> QuerySet[Enrollment]:
+    """The cadence's enrollments, newest first, with the lead, the step and the next due touch."""
+    found = Enrollment.objects.filter(workspace=workspace, cadence=cadence)
+    if status:
+        found = found.filter(status=status)
+    return (
+        found.select_related("lead", "current_step")
+        .annotate(
+            next_due_at=Min("touches__due_at", filter=Q(touches__status=Touch.Status.PENDING))
+        )
+        .order_by("-enrolled_at", "-pk")
+    )
+
+
+def get_cadence_enrollment(*, workspace: Workspace, enrollment_id: int) -> Enrollment:
+    """One enrollment with what its row on the enrollments page shows."""
+    found = (
+        Enrollment.objects.filter(workspace=workspace, pk=enrollment_id)
+        .select_related("lead", "cadence", "current_step")
+        .annotate(
+            next_due_at=Min("touches__due_at", filter=Q(touches__status=Touch.Status.PENDING))
+        )
+        .first()
+    )
+    if found is None:
+        raise NotFound("No such enrollment in this workspace.")
+    return found
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    label: str  # "" for the step's own text, else "Variant 2 (weight 3)"
+    subject: str
+    body: str
+    missing: list[str]
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    step: Step
+    due_at: datetime  # in the lead's zone
+    planned_at: datetime  # before quiet hours or the step's window moved it, lead's zone
+    moved_because: str  # "quiet hours", "the step's window" or ""
+    messages: list[PlannedMessage]
+
+
+def preview_cadence(
+    *, workspace: Workspace, cadence: Cadence, lead: Lead | None, now: datetime
+) -> list[PlannedStep]:
+    """Every step's message for the lead (or sample values) and when it would go out if the lead
+    were enrolled now, in the lead's local time. Reads only: nothing is saved or sent."""
+    if lead is None:
+        lead = Lead(workspace=workspace, time_zone=SAMPLE_ZONE, first_name="Jordan")
+        context = templating.preview_sample_context(now=now)
+    else:
+        context = templating.build_context(
+            lead=lead, owner_membership=lead.owner, workspace=workspace, now=now
+        )
+    zone = lead_time_zone(lead, workspace)
+    quiet = ChannelSettings.objects.filter(workspace=workspace).first() or ChannelSettings(
+        workspace=workspace
+    )
+    enrollment = Enrollment(workspace=workspace, cadence=cadence, lead=lead, enrolled_at=now)
+    planned, previous = [], None
+    for step in cadence_steps(workspace=workspace, cadence=cadence):
+        at = planning.due_at(step=step, enrollment=enrollment, lead=lead, previous_done_at=previous)
+        due, reason = at, ""
+        # Automated sends on every channel wait for the window (as the dispatcher does); a rep's
+        # task is handed over at once and the rep picks the moment.
+        if step.channel and not step.is_task:
+            opening = next_window_opening(workspace=workspace, lead=lead, settings=quiet, now=due)
+            if opening is not None:
+                due = planning.business_opening(cadence, lead, opening)
+                reason = "quiet hours"
+        if step.window_start and step.window_end:
+            window = SimpleNamespace(
+                quiet_hours_start=step.window_start, quiet_hours_end=step.window_end
+            )
+            opening = next_window_opening(workspace=workspace, lead=lead, settings=window, now=due)
+            if opening is not None:
+                due, reason = opening, "the step's window"
+        planned.append(
+            PlannedStep(
+                step, due.astimezone(zone), at.astimezone(zone), reason, _messages(step, context)
+            )
+        )
+        previous = due
+    return planned
+
+
+def _messages(step: Step, context: dict) -> list[PlannedMessage]:
+    sources = [("", step.subject, step.body)] + [
+        (f"Variant {n} (weight {v.get('weight', 1)})", v.get("subject", ""), v.get("body", ""))
+        for n, v in enumerate(step.variants or [], 1)
+    ]
+    messages = []
+    for label, subject, body in sources:
+        try:
+            subject_out = templating.render(subject or "", context)
+            body_out = templating.render(body or "", context)
+        except templating.TemplateInvalid as exc:
+            messages.append(PlannedMessage(label, subject, body, [], error=exc.message))
+            continue
+        missing = sorted(set(subject_out.missing) | set(body_out.missing))
+        messages.append(PlannedMessage(label, subject_out.text, body_out.text, missing))
+    return messages
