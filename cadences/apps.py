@@ -20,7 +20,7 @@ class CadencesConfig(AppConfig):
         register_activity_listener(hooks.on_activity)
         # After scoring and routing (registered by the scoring app, earlier in INSTALLED_APPS).
         received.register_intake_step("enroll", hooks.enroll_on_intake)
-        register_tick("cadence-dispatch", dispatch_due, every_seconds=2)
+        register_tick("cadence-dispatch", dispatch_due, every_seconds=1)
         register_tick("cadence-recover", recover, every_seconds=30)
         register_tick("cadence-task-timeouts", expire_waiting_tasks, every_seconds=60)
         # After the scoring app's rules and team: the demo's leads are enrolled at intake.

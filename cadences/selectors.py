@@ -11,7 +11,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from cadences import templating
 from cadences.models import Cadence, Enrollment, Step, Touch
 from cadences.services import planning
-from channels.compliance import lead_time_zone, next_window_opening
+from channels.compliance import PHONE_CHANNELS, lead_time_zone, next_window_opening
 from channels.models import ChannelSettings
 from leadfollow.errors import NotFound
 from leadfollow.models import Workspace
@@ -130,9 +130,9 @@ def preview_cadence(
     for step in cadence_steps(workspace=workspace, cadence=cadence):
         at = planning.due_at(step=step, enrollment=enrollment, lead=lead, previous_done_at=previous)
         due, reason = at, ""
-        # Automated sends on every channel wait for the window (as the dispatcher does); a rep's
+        # Texts, calls and voicemail drops wait for the window (as the dispatcher does); a rep's
         # task is handed over at once and the rep picks the moment.
-        if step.channel and not step.is_task:
+        if step.channel in PHONE_CHANNELS and not step.is_task:
             opening = next_window_opening(workspace=workspace, lead=lead, settings=quiet, now=due)
             if opening is not None:
                 due = planning.business_opening(cadence, lead, opening)

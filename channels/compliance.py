@@ -75,14 +75,14 @@ def check_send(
     workspace,
     lead: Lead,
     channel: str,
-    automated: bool = True,
     now: datetime | None = None,
     settings: ChannelSettings | None = None,
 ) -> Verdict:
     """May this lead be reached on this channel now? Blocks first, then the clock.
 
-    `automated` is true for cadence touches: quiet hours then hold email too. A rep's own email
-    reply goes out at once; texts, calls and voicemail drops always wait for the window.
+    Quiet hours hold texts, calls and voicemail drops, whoever sends them. Email is not held:
+    a confirmation answers the lead's own inquiry at once, whatever the hour; a cadence step that
+    should land in the working day sets its own send window.
     """
     settings = settings or channel_settings(workspace)
     address = address_for(lead, channel)
@@ -102,7 +102,7 @@ def check_send(
             f"No recorded consent for {label}: the workspace requires it before sending.",
             "no_consent",
         )
-    if channel in PHONE_CHANNELS or automated:
+    if channel in PHONE_CHANNELS:
         opening = next_window_opening(workspace=workspace, lead=lead, settings=settings, now=now)
         if opening is not None:
             local = opening.astimezone(lead_time_zone(lead, workspace))

@@ -68,6 +68,8 @@ def validate_branches(branches, *, cadence: Cadence) -> list[dict]:
 
 def redirect_for(*, touch: Touch, now) -> Redirect | None:
     """Before a touch goes out: does a branch of the step just done send the lead elsewhere?"""
+    if touch.sequence <= 1:
+        return None
     previous = (
         Touch.objects.filter(
             workspace=touch.workspace, enrollment=touch.enrollment, sequence=touch.sequence - 1

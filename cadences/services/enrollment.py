@@ -110,12 +110,15 @@ def enroll(
 
 
 def plan_touch(
-    *, enrollment: Enrollment, step: Step, previous_done_at: datetime | None, now=None
+    *,
+    enrollment: Enrollment,
+    step: Step,
+    previous_done_at: datetime | None,
+    now=None,
+    sequence: int = 1,
 ) -> Touch:
-    """Add the enrollment's next touch for `step`. Numbered, so a retried plan is a no-op."""
-    sequence = (
-        Touch.objects.filter(workspace=enrollment.workspace, enrollment=enrollment).count() + 1
-    )
+    """Add the enrollment's touch number `sequence` for `step`; the number is unique in the
+    enrollment, so planning the same next touch twice fails instead of sending twice."""
     due = due_at(
         step=step, enrollment=enrollment, lead=enrollment.lead, previous_done_at=previous_done_at
     )
@@ -145,7 +148,13 @@ def advance(
     if step is None:
         complete(enrollment=enrollment, at=done_at)
         return None
-    return plan_touch(enrollment=enrollment, step=step, previous_done_at=done_at, now=done_at)
+    return plan_touch(
+        enrollment=enrollment,
+        step=step,
+        previous_done_at=done_at,
+        now=done_at,
+        sequence=after.sequence + 1,
+    )
 
 
 def complete(*, enrollment: Enrollment, at: datetime) -> None:

@@ -83,7 +83,6 @@ def send_message(
         workspace=workspace,
         lead=lead,
         channel=channel,
-        automated=automated,
         now=now,
         settings=settings,
     )

@@ -136,10 +136,13 @@ def test_text_due_at_night_waits_for_the_morning_with_a_spread(scope, lead):
 
 
 def test_deferred_touches_are_spread_over_the_opening(scope, rep):
-    cadence = _cadence(scope, {"kind": "email", "delay": 0})
+    cadence = _cadence(scope, {"kind": "sms", "delay": 0})
     night = datetime(2026, 6, 11, 3, 0, tzinfo=UTC)
     for _ in range(20):
         lead = LeadFactory(workspace=scope, time_zone="America/New_York", owner=rep)
+        Consent.objects.create(
+            workspace=scope, lead=lead, channel="sms", text="Yes", captured_at=NOON
+        )
         _enroll(scope, lead, cadence, at=night)
     _tick(night)
     due = {touch.due_at for touch in Touch.objects.filter(workspace=scope)}

@@ -122,25 +122,24 @@ def test_time_zone_comes_from_the_phone_when_the_lead_has_none(scope):
 def test_time_zone_falls_back_to_the_workspace(scope):
     scope.time_zone = "Asia/Tokyo"
     scope.save()
-    lead = LeadFactory(workspace=scope, time_zone="", phone=None)
-    midnight_tokyo = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)
-    verdict = check_send(workspace=scope, lead=lead, channel="email", now=midnight_tokyo)
-    assert verdict.deferred
-
-
-def test_a_reps_own_email_reply_goes_out_at_night(scope):
-    lead = _lead(scope)
-    midnight = datetime(2026, 6, 10, 4, 0, tzinfo=UTC)
-    verdict = check_send(workspace=scope, lead=lead, channel="email", automated=False, now=midnight)
-    assert verdict.allowed
-
-
-def test_a_reps_text_still_waits_for_the_window(scope):
-    lead = _lead(scope)
+    # +1 500 numbers are not tied to one zone by the numbering plan.
+    lead = LeadFactory(workspace=scope, time_zone="", phone="+15005550006")
     _consent(lead, "sms")
-    midnight = datetime(2026, 6, 10, 4, 0, tzinfo=UTC)
-    verdict = check_send(workspace=scope, lead=lead, channel="sms", automated=False, now=midnight)
+    midnight_tokyo = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)
+    verdict = check_send(workspace=scope, lead=lead, channel="sms", now=midnight_tokyo)
     assert verdict.deferred
+
+
+def test_email_is_not_held_by_quiet_hours(scope):
+    midnight = datetime(2026, 6, 10, 4, 0, tzinfo=UTC)
+    assert check_send(workspace=scope, lead=_lead(scope), channel="email", now=midnight).allowed
+
+
+def test_a_call_at_midnight_waits_for_the_window(scope):
+    lead = _lead(scope)
+    _consent(lead, "call")
+    midnight = datetime(2026, 6, 10, 4, 0, tzinfo=UTC)
+    assert check_send(workspace=scope, lead=lead, channel="call", now=midnight).deferred
 
 
 def test_custom_quiet_hours_apply(scope):
@@ -148,5 +147,7 @@ def test_custom_quiet_hours_apply(scope):
     settings.quiet_hours_start, settings.quiet_hours_end = time(10, 0), time(17, 0)
     settings.save()
     nine_am = datetime(2026, 6, 10, 13, 0, tzinfo=UTC)
-    verdict = check_send(workspace=scope, lead=_lead(scope), channel="email", now=nine_am)
+    lead = _lead(scope)
+    _consent(lead, "sms")
+    verdict = check_send(workspace=scope, lead=lead, channel="sms", now=nine_am)
     assert verdict.not_before == datetime(2026, 6, 10, 14, 0, tzinfo=UTC)

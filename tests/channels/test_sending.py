@@ -84,12 +84,21 @@ def test_same_dedupe_key_never_sends_twice(scope, lead):
 
 
 def test_deferred_send_writes_nothing(scope, lead):
+    settings = channel_settings(scope)
+    settings.consent_required_sms = False
+    settings.save()
     three_am = datetime(2026, 6, 10, 7, 0, tzinfo=UTC)
-    outcome = _send(scope, lead, now=three_am)
+    outcome = send_message(
+        workspace=scope, lead=lead, outgoing=Outgoing(channel="sms", text="Hi"), now=three_am
+    )
     assert outcome.status == "deferred"
     assert outcome.verdict.not_before == datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
     assert not Message.objects.exists()
     assert not Activity.objects.filter(kind__in=["sent", "send_blocked"]).exists()
+
+
+def test_an_email_at_night_goes_out_at_once(scope, lead):
+    assert _send(scope, lead, now=datetime(2026, 6, 10, 7, 0, tzinfo=UTC)).status == "sent"
 
 
 def test_blocked_send_is_an_activity_with_the_reason(scope, lead):
