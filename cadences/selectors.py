@@ -169,3 +169,19 @@ def _messages(step: Step, context: dict) -> list[PlannedMessage]:
         missing = sorted(set(subject_out.missing) | set(body_out.missing))
         messages.append(PlannedMessage(label, subject_out.text, body_out.text, missing))
     return messages
+
+
+def lead_enrollments(*, workspace: Workspace, lead) -> QuerySet[Enrollment]:
+    """A lead's enrollments, live ones first, with the next due touch."""
+    return (
+        Enrollment.objects.filter(workspace=workspace, lead=lead)
+        .select_related("cadence", "current_step")
+        .annotate(
+            next_due_at=Min("touches__due_at", filter=Q(touches__status=Touch.Status.PENDING))
+        )
+        .order_by("ended_at", "-enrolled_at")
+    )
+
+
+def enrollable_cadences(*, workspace: Workspace) -> QuerySet[Cadence]:
+    return Cadence.objects.filter(workspace=workspace, is_active=True).order_by("name")

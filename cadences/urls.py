@@ -1,13 +1,17 @@
 from django.urls import path  # noqa: F401 - the lists below fill up with routes
 
 from cadences import api
-from cadences.views import builder, cadence_list, enrollments, preview
+from cadences.views import builder, cadence_list, enroll, enrollments, preview
 
 app_name = "cadences"
 
 # Pages: cadence list, builder, preview, enrollments.
 page_patterns: list = [
     path("cadences/", cadence_list.cadence_list, name="cadence-list"),
+    path("cadences/enroll/", enroll.enroll_bulk, name="enroll-bulk"),
+    path("cadences/enroll/options/", enroll.enroll_options, name="enroll-options"),
+    path("leads/<int:lead_id>/cadences/", enroll.lead_enrollments, name="lead-enrollments"),
+    path("leads/<int:lead_id>/cadences/enroll/", enroll.lead_enroll, name="lead-enroll"),
     path("cadences/new/", cadence_list.cadence_form, name="cadence-new"),
     path(
         "cadences/presets/<slug:key>/",

@@ -194,6 +194,8 @@ OBJECT: dict[str, ObjectCase] = {
         for action in ("default", "remove")
     },
     "channels:outbox-simulate": ObjectCase(_outbox_message, "message_id"),
+    "cadences:lead-enrollments": ObjectCase(lambda ws: LeadFactory(workspace=ws), "lead_id"),
+    "cadences:lead-enroll": ObjectCase(lambda ws: LeadFactory(workspace=ws), "lead_id"),
     "channels:suppression-remove": ObjectCase(_manual_suppression, "suppression_id"),
     "channels:api-outbox-simulate": ObjectCase(
         _outbox_message, "message_id", api=True, methods=("post",)
@@ -265,6 +267,7 @@ LIST: dict[str, ListCase] = {
     "scoring:availability": ListCase(
         lambda ws: MembershipFactory(workspace=ws, user__first_name="Leaky").user.display_name
     ),
+    "cadences:enroll-options": ListCase(lambda ws: CadenceFactory(workspace=ws, name="Leaky").name),
     "channels:outbox": ListCase(lambda ws: _outbox_message(ws).to_address),
     "channels:suppressions": ListCase(lambda ws: _manual_suppression(ws).label),
     "channels:api-outbox": ListCase(lambda ws: _outbox_message(ws).to_address, api=True),
@@ -295,6 +298,8 @@ WRITE_ONLY = {
     # Save to the member's own workspace only: tests/channels/test_provider_settings.py
     "channels:provider-account",
     "cadences:cadence-from-preset",  # adds to the member's own workspace only
+    # A foreign lead id changes nothing: tests/cadences/test_enroll_pages.py
+    "cadences:enroll-bulk",
     "channels:number-add",
     "channels:test-send",
     # Add to the member's own workspace's list only: tests/channels/test_suppression_pages.py
