@@ -83,7 +83,7 @@ def send_touch(*, workspace, touch_id: int, now: datetime | None = None) -> str:
     prepared = _prepare(workspace, touch_id, now)
     if isinstance(prepared, str):
         return prepared
-    touch, outgoing = prepared
+    touch, outgoing, verdict = prepared
     # A reply may have landed since the commit: the last look before the provider is called.
     if not Enrollment.objects.filter(
         pk=touch.enrollment_id, status=Enrollment.Status.ACTIVE
@@ -97,6 +97,7 @@ def send_touch(*, workspace, touch_id: int, now: datetime | None = None) -> str:
         dedupe_key=f"touch:{touch.pk}",
         automated=True,
         now=now,
+        verdict=verdict,
     )
     return _record(workspace, touch.pk, outcome, now)
 
@@ -113,6 +114,7 @@ def _prepare(workspace, touch_id: int, now: datetime):
             return "gone"
         enrollment = Enrollment.objects.select_for_update().get(pk=touch.enrollment_id)
         enrollment.cadence, enrollment.lead = touch.enrollment.cadence, touch.enrollment.lead
+        _share_workspace(workspace, touch, enrollment)
         touch.enrollment = enrollment
         if enrollment.status == Enrollment.Status.PAUSED:
             touch.status = Touch.Status.PENDING  # waits for a resume
@@ -177,7 +179,7 @@ def _prepare(workspace, touch_id: int, now: datetime):
         touch.rendered_subject = rendered.subject[:300]
         touch.rendered_body = rendered.text
         touch.save()
-        return touch, rendered.outgoing
+        return touch, rendered.outgoing, verdict
 
 
 def _record(workspace, touch_id: int, outcome, now: datetime) -> str:
@@ -189,6 +191,7 @@ def _record(workspace, touch_id: int, outcome, now: datetime) -> str:
         )
         enrollment = Enrollment.objects.select_for_update().get(pk=touch.enrollment_id)
         enrollment.cadence, enrollment.lead = touch.enrollment.cadence, touch.enrollment.lead
+        _share_workspace(workspace, touch, enrollment)
         touch.message = outcome.message
         if outcome.status in ("sent", "already"):
             _finish(touch, Touch.Status.SENT, now)
@@ -207,6 +210,13 @@ def _record(workspace, touch_id: int, outcome, now: datetime) -> str:
         _finish(touch, status, now)
         advance(enrollment=enrollment, after=touch, done_at=now)
         return status
+
+
+def _share_workspace(workspace, touch: Touch, enrollment: Enrollment) -> None:
+    """The rows already loaded all belong to `workspace`: spare each a query to load it."""
+    touch.workspace = enrollment.workspace = workspace
+    enrollment.cadence.workspace = enrollment.lead.workspace = workspace
+    touch.step.workspace = workspace
 
 
 def _finish(touch: Touch, status: str, now: datetime) -> str:

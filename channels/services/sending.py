@@ -65,6 +65,7 @@ def send_message(
     automated: bool = True,
     in_reply_to: Message | None = None,
     now: datetime | None = None,
+    verdict: Verdict | None = None,
 ) -> SendOutcome:
     """Send `outgoing` to the lead unless compliance says no; never twice for one `dedupe_key`.
 
@@ -79,13 +80,12 @@ def send_message(
         if message is not None and not _may_retry(message):
             return SendOutcome(ALREADY_SENT, message, reason="Already sent.")
     settings = channel_settings(workspace)
-    verdict = check_send(
-        workspace=workspace,
-        lead=lead,
-        channel=channel,
-        now=now,
-        settings=settings,
-    )
+    if verdict is None or not verdict.allowed:
+        # A caller that just checked under its own locks (the cadence dispatcher) passes its
+        # verdict; everyone else is checked here.
+        verdict = check_send(
+            workspace=workspace, lead=lead, channel=channel, now=now, settings=settings
+        )
     if verdict.deferred:
         return SendOutcome(DEFERRED, message, verdict, verdict.reason)
     if verdict.blocked:
