@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import DateTimeField, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from leadfollow.models import Membership, Workspace
@@ -45,14 +46,16 @@ def log_activity(
         actor=actor,
         occurred_at=occurred_at,
     )
-    leads = Lead.objects.filter(workspace=workspace, pk=lead.pk)
-    leads.filter(Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=occurred_at)).update(
-        last_activity_at=occurred_at
-    )
+    # One statement moves the last-activity time forward and stamps any first-time milestone.
+    stamped = Value(occurred_at, output_field=DateTimeField())
+    changes = {"last_activity_at": Coalesce(Greatest("last_activity_at", stamped), stamped)}
+    milestones = _milestones(activity)
+    changes.update({field: Coalesce(field, stamped) for field in milestones})
+    Lead.objects.filter(workspace=workspace, pk=lead.pk).update(**changes)
     if lead.last_activity_at is None or lead.last_activity_at < occurred_at:
         lead.last_activity_at = occurred_at
-    for field in _milestones(activity):
-        if leads.filter(**{f"{field}__isnull": True}).update(**{field: occurred_at}):
+    for field in milestones:
+        if getattr(lead, field) is None:
             setattr(lead, field, occurred_at)
     for listener in _LISTENERS:
         listener(workspace=workspace, activity=activity)

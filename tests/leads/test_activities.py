@@ -1,0 +1,58 @@
+"""The timeline's bookkeeping on the lead: last activity and first-time milestones."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from leadfollow.tenancy import workspace_scope
+from leads.models import Lead
+from leads.services.activities import log_activity
+from tests.factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+NOON = datetime(2026, 6, 10, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def lead(workspace):
+    with workspace_scope(workspace):
+        yield LeadFactory(workspace=workspace, last_activity_at=None)
+
+
+def _log(lead, at, **fields):
+    log_activity(workspace=lead.workspace, lead=lead, kind="note", occurred_at=at, **fields)
+    return Lead.objects.get(pk=lead.pk)
+
+
+def test_an_activity_sets_the_last_activity_time(lead):
+    assert _log(lead, NOON).last_activity_at == NOON
+
+
+def test_an_older_activity_never_moves_the_last_activity_time_back(lead):
+    _log(lead, NOON)
+    assert _log(lead, NOON - timedelta(days=1)).last_activity_at == NOON
+
+
+def test_the_first_outbound_touch_is_stamped_once(lead):
+    _log(lead, NOON, channel="email", direction="out")
+    later = _log(lead, NOON + timedelta(hours=1), channel="sms", direction="out")
+    assert later.first_touch_at == NOON
+    assert later.first_human_touch_at is None
+
+
+def test_a_reps_touch_is_also_the_first_human_touch(lead, rep):
+    stamped = _log(lead, NOON, channel="call", direction="out", actor=rep)
+    assert stamped.first_human_touch_at == NOON
+
+
+def test_a_reply_stamps_the_first_reply(lead):
+    log_activity(
+        workspace=lead.workspace,
+        lead=lead,
+        kind="replied",
+        channel="sms",
+        direction="in",
+        occurred_at=NOON,
+    )
+    assert Lead.objects.get(pk=lead.pk).first_reply_at == NOON
