@@ -9,7 +9,6 @@ a crash leaves a row to reconcile, never a second text.
 from __future__ import annotations
 
 import logging
-import random
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
@@ -365,14 +364,3 @@ def _reconcile(touch: Touch, now: datetime) -> None:
             payload={"touch_id": current.pk},
             occurred_at=now,
         )
-
-
-def choose_variant(step: Step, touch_id: int) -> int | None:
-    """A/B: a weighted pick, stable for the touch (the same touch always gets the same variant)."""
-    variants = step.variants or []
-    if not variants:
-        return None
-    weights = [max(int(v.get("weight", 1) or 0), 0) for v in variants]
-    if not any(weights):
-        return 0
-    return random.Random(touch_id).choices(range(len(variants)), weights=weights)[0]  # noqa: S311

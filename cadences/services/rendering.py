@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,8 +23,6 @@ class RenderedTouch:
 
 
 def render_touch(*, workspace, touch: Touch, now: datetime) -> RenderedTouch:
-    from cadences.services.dispatch import choose_variant
-
     step: Step = touch.step
     lead = touch.enrollment.lead
     variant = choose_variant(step, touch.pk)
@@ -60,3 +59,14 @@ def render_touch(*, workspace, touch: Touch, now: datetime) -> RenderedTouch:
     )
     missing = sorted(set(subject.missing) | set(body.missing))
     return RenderedTouch(outgoing, subject.text, body.text, variant, missing)
+
+
+def choose_variant(step: Step, touch_id: int) -> int | None:
+    """A/B: a weighted pick, stable for the touch (the same touch always gets the same variant)."""
+    variants = step.variants or []
+    if not variants:
+        return None
+    weights = [max(int(v.get("weight", 1) or 0), 0) for v in variants]
+    if not any(weights):
+        return 0
+    return random.Random(touch_id).choices(range(len(variants)), weights=weights)[0]  # noqa: S311
