@@ -120,6 +120,11 @@ class Lead(WorkspaceOwned):
     first_human_touch_at = models.DateTimeField(null=True, blank=True)
     first_reply_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    # The lead's oldest reply that no one has answered yet; a human touch clears it.
+    awaiting_reply_since = models.DateTimeField(null=True, blank=True)
+    # A booked meeting; it waits in the owner's inbox until the rep confirms it.
+    meeting_at = models.DateTimeField(null=True, blank=True)
+    meeting_confirmed_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -138,6 +143,16 @@ class Lead(WorkspaceOwned):
         indexes = [
             models.Index(fields=["workspace", "status", "-created_at"], name="lead_status_idx"),
             models.Index(fields=["workspace", "owner", "-created_at"], name="lead_owner_idx"),
+            models.Index(
+                fields=["workspace", "owner", "awaiting_reply_since"],
+                name="lead_awaiting_reply_idx",
+                condition=Q(awaiting_reply_since__isnull=False),
+            ),
+            models.Index(
+                fields=["workspace", "owner", "meeting_at"],
+                name="lead_meeting_to_confirm_idx",
+                condition=Q(meeting_at__isnull=False, meeting_confirmed_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

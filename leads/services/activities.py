@@ -51,20 +51,45 @@ def log_activity(
     changes = {"last_activity_at": Coalesce(Greatest("last_activity_at", stamped), stamped)}
     milestones = _milestones(activity)
     changes.update({field: Coalesce(field, stamped) for field in milestones})
+    awaiting = _awaiting_reply(activity)
+    if awaiting is not None:
+        changes["awaiting_reply_since"] = (
+            Coalesce("awaiting_reply_since", stamped) if awaiting else None
+        )
     Lead.objects.filter(workspace=workspace, pk=lead.pk).update(**changes)
     if lead.last_activity_at is None or lead.last_activity_at < occurred_at:
         lead.last_activity_at = occurred_at
     for field in milestones:
         if getattr(lead, field) is None:
             setattr(lead, field, occurred_at)
+    if awaiting is not None:
+        lead.awaiting_reply_since = (lead.awaiting_reply_since or occurred_at) if awaiting else None
     for listener in _LISTENERS:
         listener(workspace=workspace, activity=activity)
     return activity
 
 
+def _is_human_touch(activity: Activity) -> bool:
+    return (
+        activity.direction == Activity.Direction.OUTBOUND
+        and bool(activity.channel)
+        and (activity.actor_id is not None or activity.payload.get("human") is True)
+    )
+
+
+def _awaiting_reply(activity: Activity) -> bool | None:
+    """True when the lead's reply now waits for an answer, False when a rep just answered,
+    None when this activity changes neither."""
+    if activity.direction == Activity.Direction.INBOUND and activity.kind == "replied":
+        return True
+    if _is_human_touch(activity):
+        return False
+    return None
+
+
 def _milestones(activity: Activity) -> list[str]:
     if activity.direction == Activity.Direction.OUTBOUND and activity.channel:
-        human = activity.actor_id is not None or activity.payload.get("human") is True
+        human = _is_human_touch(activity)
         return ["first_touch_at", "first_human_touch_at"] if human else ["first_touch_at"]
     if activity.direction == Activity.Direction.INBOUND and activity.kind == "replied":
         return ["first_reply_at"]

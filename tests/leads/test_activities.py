@@ -56,3 +56,36 @@ def test_a_reply_stamps_the_first_reply(lead):
         occurred_at=NOON,
     )
     assert Lead.objects.get(pk=lead.pk).first_reply_at == NOON
+
+
+def _reply(lead, at):
+    log_activity(
+        workspace=lead.workspace,
+        lead=lead,
+        kind="replied",
+        channel="sms",
+        direction="in",
+        occurred_at=at,
+    )
+    return Lead.objects.get(pk=lead.pk)
+
+
+def test_a_reply_waits_for_an_answer_from_its_time(lead):
+    assert _reply(lead, NOON).awaiting_reply_since == NOON
+
+
+def test_a_second_reply_keeps_the_oldest_waiting_time(lead):
+    _reply(lead, NOON)
+    assert _reply(lead, NOON + timedelta(minutes=5)).awaiting_reply_since == NOON
+
+
+def test_a_reps_message_answers_the_waiting_reply(lead, rep):
+    _reply(lead, NOON)
+    answered = _log(lead, NOON + timedelta(minutes=3), channel="sms", direction="out", actor=rep)
+    assert answered.awaiting_reply_since is None
+
+
+def test_an_automated_touch_leaves_the_reply_waiting(lead):
+    _reply(lead, NOON)
+    later = _log(lead, NOON + timedelta(minutes=3), channel="email", direction="out")
+    assert later.awaiting_reply_since == NOON
