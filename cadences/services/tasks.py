@@ -25,6 +25,56 @@ def get_task(*, workspace: Workspace, task_id: int) -> Task:
 
 
 @transaction.atomic
+def create_task(
+    *,
+    workspace: Workspace,
+    lead_id: int,
+    title: str,
+    due_at: datetime,
+    assignee: Membership | None = None,
+    kind: str = Task.Kind.FOLLOW_UP,
+    notes: str = "",
+    actor: Membership | None = None,
+) -> Task:
+    """A rep's own next step on a lead (call back Tuesday 10:00, send the proposal …)."""
+    from leads.models import Lead
+
+    title = " ".join((title or "").split())
+    if not title:
+        raise InvalidInput("Say what needs doing.", field="title")
+    if len(title) > 200:
+        raise InvalidInput("Keep the title under 200 characters.", field="title")
+    if kind not in Task.Kind.values:
+        raise InvalidInput("Choose a kind of task.", field="kind")
+    if due_at is None or timezone.is_naive(due_at):
+        raise InvalidInput("Give the due time.", field="due_at")
+    if assignee is not None and assignee.workspace_id != workspace.pk:
+        raise InvalidInput("That person is not a member of this workspace.", field="assignee")
+    lead = Lead.objects.filter(workspace=workspace, pk=lead_id, erased_at__isnull=True).first()
+    if lead is None:
+        raise NotFound("No lead with this id in your workspace.")
+    task = Task.objects.create(
+        workspace=workspace,
+        lead=lead,
+        assignee=assignee or lead.owner or actor,
+        kind=kind,
+        title=title,
+        notes=notes.strip(),
+        due_at=due_at,
+    )
+    local = timezone.localtime(due_at, timezone.get_current_timezone())
+    log_activity(
+        workspace=workspace,
+        lead=lead,
+        kind="task_created",
+        summary=f"Task: {title}, due {local:%a %b} {local.day} {local:%H:%M}",
+        payload={"task_id": task.pk, "due_at": due_at.isoformat()},
+        actor=actor,
+    )
+    return task
+
+
+@transaction.atomic
 def complete_task(
     *,
     workspace: Workspace,

@@ -5,12 +5,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from cadences.models import Enrollment, Task, Touch
 from cadences.services.dispatch import dispatch_due, recover, send_touch
 from cadences.services.enrollment import enroll, pause, resume
-from cadences.services.tasks import complete_task
+from cadences.services.tasks import complete_task, create_task
 from channels.models import Message
+from leadfollow.errors import InvalidInput
 from leadfollow.tenancy import unscoped, workspace_scope
 from leads.models import Activity, Consent, Lead
 from leads.services.changes import update_lead
@@ -413,3 +415,27 @@ def test_new_leads_join_auto_enroll_cadences_that_match(scope, django_capture_on
     with time_machine.travel(NOON, tick=False), django_capture_on_commit_callbacks(execute=True):
         result = intake_lead(workspace=scope, fields={"email": "new@lead.example"})
     assert Enrollment.objects.filter(lead=result.lead).exists()
+
+
+def test_a_follow_up_task_goes_to_the_leads_owner(workspace, rep, manager):
+    with workspace_scope(workspace):
+        lead = LeadFactory(workspace=workspace, owner=rep)
+        task = create_task(
+            workspace=workspace,
+            lead_id=lead.pk,
+            title="  Send   the proposal ",
+            due_at=timezone.now() + timedelta(days=1),
+            actor=manager,
+        )
+        assert (task.assignee, task.title, task.kind) == (rep, "Send the proposal", "follow_up")
+        assert Activity.objects.filter(lead=lead, kind="task_created").exists()
+
+
+def test_a_task_without_a_title_is_refused(workspace, rep):
+    with workspace_scope(workspace):
+        lead = LeadFactory(workspace=workspace)
+        with pytest.raises(InvalidInput) as caught:
+            create_task(
+                workspace=workspace, lead_id=lead.pk, title=" ", due_at=timezone.now(), actor=rep
+            )
+    assert caught.value.field == "title"
