@@ -11,13 +11,16 @@ Load: --workspaces workspaces (whole-day send window, outbox adapter, a two-step
 each), then leads, enrollments and touches generated in SQL: --future touches due in days (they
 are never sent, they only make the table and its indexes realistic) and --due touches due now.
 
+Each of --repeat rounds runs 1 and 2 again on fresh touches; the summary gives best and spread.
+
 1. Drain: a Celery worker with --worker-processes prefork processes consumes what the
    dispatcher (`dispatch_due` in a loop in this process, every --tick seconds) enqueues, until
    every due touch is sent. Prints touches sent/s and lateness (message sent_at − touch due_at).
 2. Steady: --rate touches come due each second for --steady-seconds; lateness p50/p99.
 3. The limit: --raw-connections psycopg connections claim with a bare
    `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT 500)` loop; claims/s.
-4. Profile: the SQL statements one `send_touch` runs, by table.
+4. Profile: the SQL statements one `send_touch` runs, and one worker chunk of CHUNK touches
+   across workspaces (`send_touches`), by table: the chunk's count does not grow with its size.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 from collections import Counter
 from pathlib import Path
 
@@ -39,39 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-
-def _database_urls(base: str) -> tuple[str, str, str]:
-    """(admin URL, throwaway URL, throwaway name) from the DATABASE_URL we must not touch."""
-    parts = urllib.parse.urlsplit(base)
-    if not parts.scheme.startswith("postgres"):
-        raise SystemExit("bench/dispatch.py needs PostgreSQL: set DATABASE_URL=postgres://…")
-    name = f"{parts.path.lstrip('/') or 'leadfollow'}_bench_dispatch_{os.getpid()}"
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    return admin, urllib.parse.urlunsplit(parts._replace(path=f"/{name}")), name
-
-
-def _say(line: str) -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def _environment(database_url: str, redis_url: str) -> dict[str, str]:
-    """Production-like: DEBUG off, tasks through Redis, quiet logs."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "leadfollow.settings",
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-only-not-a-secret-" + "x" * 40,
-            "CHANNEL_SECRETS_KEY": "bench-only-not-a-secret",
-            "LOG_LEVEL": "ERROR",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "PYTHONWARNINGS": "ignore",
-        }
-    )
-    return env
+from bench.support import app_environment, database_urls, say  # noqa: E402 - root on the path
 
 
 def _seed_workspaces(count: int) -> list[tuple[int, int, int]]:
@@ -128,6 +98,7 @@ INSERT INTO leads_lead (first_name, last_name, email, phone_region, title, custo
 SELECT 'First' || g, 'Last' || g, 'p' || g || '@' || %(tag)s || '.example', 'US', '', '{}', 'new',
     'UTC', false, false, false, false, now(), now(), w.workspace_id
 FROM generate_series(%(start)s, %(stop)s - 1) g JOIN bench_ws w ON w.n = g %% %(spaces)s
+ORDER BY g  -- ids interleave the workspaces, as due touches of many customers do
 """
 
 ENROLL_SQL = """
@@ -136,6 +107,7 @@ INSERT INTO cadences_enrollment (status, exit_reason, enrolled_at, cadence_id, l
 SELECT 'active', '', now(), w.cadence_id, l.id, l.workspace_id, w.step_id
 FROM leads_lead l JOIN bench_ws w ON w.workspace_id = l.workspace_id
 WHERE l.email LIKE '%%@' || %(tag)s || '.example'
+ORDER BY l.id
 """
 
 TOUCH_SQL = """
@@ -144,20 +116,30 @@ INSERT INTO cadences_touch (sequence, channel, due_at, status, attempts, rendere
 SELECT 1, 'email', {due}, 'pending', 0, '', '', '', '', e.id, e.current_step_id, e.workspace_id
 FROM cadences_enrollment e JOIN leads_lead l ON l.id = e.lead_id
 WHERE l.email LIKE '%%@' || %(tag)s || '.example'
+ORDER BY e.id
 """
 
 
-def load(conn, spaces, tag: str, count: int, start: int, due_sql: str) -> None:
+def load(conn, spaces, tag: str, count: int, start: int, due_sql: str) -> tuple[int, int]:
     """`count` leads with one active enrollment and one pending touch each, due at `due_sql`
-    (an SQL expression over {n}, the lead's id, and now())."""
+    (an SQL expression over {n}, the lead's id, and now()). Returns the touches' id range: the
+    progress checks read it by primary key, not by a scan that would compete with the workers."""
     params = {"tag": tag, "start": start, "stop": start + count, "spaces": len(spaces)}
     with conn.transaction():
         conn.execute(LEADS_SQL, params)
         conn.execute(ENROLL_SQL, params)
         conn.execute(TOUCH_SQL.format(due=due_sql.format(n="l.id")), params)
+        low, high = conn.execute(
+            """SELECT min(t.id), max(t.id) FROM cadences_touch t
+               JOIN cadences_enrollment e ON e.id = t.enrollment_id
+               JOIN leads_lead l ON l.id = e.lead_id
+               WHERE l.email LIKE '%%@' || %(tag)s || '.example'""",
+            params,
+        ).fetchone()
     conn.execute("ANALYZE leads_lead")
     conn.execute("ANALYZE cadences_enrollment")
     conn.execute("ANALYZE cadences_touch")
+    return low, high
 
 
 def _start_worker(env: dict[str, str], processes: int) -> subprocess.Popen:
@@ -187,31 +169,26 @@ def _start_worker(env: dict[str, str], processes: int) -> subprocess.Popen:
     raise SystemExit("the Celery worker did not answer a ping within 60 s")
 
 
-def _lateness(conn, tag: str) -> tuple[int, list[float]]:
+def _lateness(conn, touches: tuple[int, int]) -> tuple[int, list[float]]:
     rows = conn.execute(
         """
         SELECT extract(epoch FROM m.sent_at - t.due_at)
-        FROM cadences_touch t
-        JOIN lf_channels_message m ON m.id = t.message_id
-        JOIN cadences_enrollment e ON e.id = t.enrollment_id
-        JOIN leads_lead l ON l.id = e.lead_id
-        WHERE t.status = 'sent' AND l.email LIKE '%%@' || %s || '.example'
+        FROM cadences_touch t JOIN lf_channels_message m ON m.id = t.message_id
+        WHERE t.status = 'sent' AND t.id BETWEEN %s AND %s
         """,
-        (tag,),
+        touches,
     ).fetchall()
     return len(rows), [float(r[0]) for r in rows]
 
 
-def _sent(conn, tag: str) -> int:
+def _sent(conn, touches: tuple[int, int]) -> int:
     return conn.execute(
         """
         SELECT count(*) FROM cadences_touch t
-        JOIN cadences_enrollment e ON e.id = t.enrollment_id
-        JOIN leads_lead l ON l.id = e.lead_id
         WHERE t.status IN ('sent', 'failed', 'skipped', 'flagged', 'cancelled')
-          AND t.sequence = 1 AND l.email LIKE '%%@' || %s || '.example'
+          AND t.id BETWEEN %s AND %s
         """,
-        (tag,),
+        touches,
     ).fetchone()[0]
 
 
@@ -221,52 +198,76 @@ def _pct(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
-def _dispatch_until(conn, tag: str, expected: int, tick: float, timeout: float) -> float:
-    """Run the dispatcher tick every `tick` seconds until `expected` touches of `tag` are done."""
+def _dispatch_until(conn, touches, expected: int, tick: float, timeout: float) -> float:
+    """Run the dispatcher tick every `tick` seconds until `expected` of `touches` are done."""
     from django.db import connection
 
-    from cadences.services.dispatch import dispatch_due
+    from cadences.services.dispatch import dispatch_due, recover
 
     started = time.monotonic()
     deadline = started + timeout
-    next_check = started
+    next_check = next_recovery = started
     while time.monotonic() < deadline:
         begun = time.monotonic()
         dispatch_due()
+        if begun >= next_recovery:  # as beat does: chunks a flushed broker lost are sent again
+            next_recovery = begun + 30
+            if sum(recover()):
+                say("  recovery re-enqueued lost or stuck touches (was the broker flushed?)")
         connection.close()  # like a beat tick: no transaction left open between ticks
         if begun >= next_check:
             next_check = begun + 0.5
-            if _sent(conn, tag) >= expected:
+            if _sent(conn, touches) >= expected:
                 return time.monotonic() - started
         time.sleep(max(0.0, tick - (time.monotonic() - begun)))
-    _say(f"  timed out after {timeout:g} s")
+    say(f"  timed out after {timeout:g} s")
     return time.monotonic() - started
 
 
-def bench_drain(args, conn, spaces) -> None:
-    _say(f"Drain: {args.due} due touches, dispatcher tick {args.tick:g} s")
-    load(conn, spaces, "due", args.due, args.future, "now()")
-    conn.execute(
-        """UPDATE cadences_touch SET due_at = now() WHERE status = 'pending'
-           AND due_at < now() + interval '1 hour'"""
-    )
-    elapsed = _dispatch_until(conn, "due", args.due, args.tick, args.timeout)
-    count, late = _lateness(conn, "due")
-    _say(
+def _cpu_seconds(worker: subprocess.Popen) -> float:
+    """User and system CPU time of the Celery worker and its pool processes (Linux /proc)."""
+    pids = [worker.pid]
+    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def bench_drain(args, conn, spaces, tag: str, worker: subprocess.Popen) -> float:
+    """Returns touches sent a second."""
+    say(f"Drain: {args.due} due touches, dispatcher tick {args.tick:g} s")
+    touches = load(conn, spaces, tag, args.due, args.future, "now()")
+    conn.execute("UPDATE cadences_touch SET due_at = now() WHERE id BETWEEN %s AND %s", touches)
+    cpu = _cpu_seconds(worker)
+    elapsed = _dispatch_until(conn, touches, args.due, args.tick, args.timeout)
+    cpu = _cpu_seconds(worker) - cpu
+    count, late = _lateness(conn, touches)
+    say(
         f"  sent:      {count} in {elapsed:.1f} s = {count / elapsed:8.1f} touches/s (target ≥ 500)"
     )
-    _say(f"  lateness:  p50 {_pct(late, 50):.2f} s   p99 {_pct(late, 99):.2f} s")
+    say(f"  lateness:  p50 {_pct(late, 50):.2f} s   p99 {_pct(late, 99):.2f} s")
+    # The machine may be shared: the workers' CPU a touch does not depend on the neighbours.
+    say(f"  workers:   {cpu:.1f} s CPU = {cpu * 1000 / max(count, 1):.2f} ms CPU a touch")
+    return count / elapsed
 
 
-def bench_steady(args, conn, spaces) -> None:
+def bench_steady(args, conn, spaces, tag: str) -> float:
+    """Returns the lateness p99 in seconds."""
     total = int(args.rate * args.steady_seconds)
-    _say(f"Steady: {args.rate:g} touches/s coming due for {args.steady_seconds:g} s ({total})")
+    say(f"Steady: {args.rate:g} touches/s coming due for {args.steady_seconds:g} s ({total})")
     lead_in = 5.0
     step = 1.0 / args.rate
-    load(
+    touches = load(
         conn,
         spaces,
-        "steady",
+        tag,
         total,
         args.future + args.due,
         "now() + interval '1 day'",  # spread just below
@@ -276,22 +277,31 @@ def bench_steady(args, conn, spaces) -> None:
         f"""
         WITH ranked AS (
             SELECT t.id, row_number() OVER (ORDER BY t.id) - 1 AS k
-            FROM cadences_touch t JOIN cadences_enrollment e ON e.id = t.enrollment_id
-            JOIN leads_lead l ON l.id = e.lead_id WHERE l.email LIKE '%@steady.example')
+            FROM cadences_touch t WHERE t.id BETWEEN %s AND %s)
         UPDATE cadences_touch t SET due_at = now() + make_interval(secs => {lead_in} + k * {step})
         FROM ranked WHERE ranked.id = t.id
-        """
+        """,
+        touches,
     )
     elapsed = _dispatch_until(
-        conn, "steady", total, args.tick, args.steady_seconds + lead_in + args.timeout
+        conn, touches, total, args.tick, args.steady_seconds + lead_in + args.timeout
     )
-    count, late = _lateness(conn, "steady")
+    count, late = _lateness(conn, touches)
     verdict = "met" if late and _pct(late, 99) < 2 else "NOT met"
-    _say(f"  sent:      {count} in {elapsed:.1f} s")
-    _say(
+    say(f"  sent:      {count} in {elapsed:.1f} s")
+    say(
         f"  lateness:  p50 {_pct(late, 50):.2f} s   p99 {_pct(late, 99):.2f} s"
         f"   (target p99 < 2 s: {verdict})"
     )
+    return _pct(late, 99)
+
+
+def _summary(label: str, values: list[float], best) -> None:
+    """The machine is shared: several rounds, their best and their spread."""
+    if values:
+        shown = ", ".join(f"{value:.2f}" for value in values)
+        spread = f"{min(values):.2f}–{max(values):.2f}"
+        say(f"{label}: best {best(values):.2f}, spread {spread} ({shown})")
 
 
 CLAIM_SQL = """
@@ -304,7 +314,7 @@ WHERE id IN (
 
 
 def bench_raw(args, database_url: str) -> None:
-    _say(
+    say(
         f"Raw claim loop: {args.raw_connections} connections, 500 per claim, {args.raw_seconds:g} s"
     )
     counts: list[int] = []
@@ -327,37 +337,52 @@ def bench_raw(args, database_url: str) -> None:
     for thread in pool:
         thread.join()
     elapsed = time.monotonic() - started
-    _say(f"  claimed:   {sum(counts)} in {elapsed:.1f} s = {sum(counts) / elapsed:8.0f} claims/s")
+    say(f"  claimed:   {sum(counts)} in {elapsed:.1f} s = {sum(counts) / elapsed:8.0f} claims/s")
 
 
-def profile_send_touch(conn, spaces) -> None:
-    """The SQL statements one send_touch runs (the first touch of a fresh lead), by table."""
+def profile_sends(conn, spaces) -> None:
+    """The SQL statements one send_touch runs (the first touch of a fresh lead), and one worker
+    chunk of CHUNK touches across workspaces, by table."""
+    from cadences.services.dispatch import CHUNK, send_touch, send_touches
+    from leadfollow.models import Workspace
+    from leadfollow.tenancy import workspace_scope
+
+    warm_up, _ = load(conn, spaces[:1], "warm", 1, 10**9 - 10, "now()")
+    send_touches([warm_up])  # the first send of a process loads templates, URLs, adapters
+    low, high = load(conn, spaces, "chunk", CHUNK, 10**9 + 10, "now()")
+    ids = list(range(low, high + 1))
+    _profile(f"one chunk of {len(ids)} touches", len(ids), lambda: send_touches(ids))
+    touch_id, _ = load(conn, spaces[:1], "profile", 1, 10**9, "now()")
+    workspace = Workspace.objects.get(pk=spaces[0][0])
+    with workspace_scope(workspace):
+        _profile("one send_touch", 1, lambda: send_touch(workspace=workspace, touch_id=touch_id))
+
+
+def _profile(label: str, touches: int, send) -> None:
     import re
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from cadences.services.dispatch import send_touch
-    from leadfollow.models import Workspace
-    from leadfollow.tenancy import workspace_scope
-
-    load(conn, spaces[:1], "profile", 1, 10**9, "now()")
-    touch_id = conn.execute(
-        """SELECT t.id FROM cadences_touch t JOIN cadences_enrollment e ON e.id = t.enrollment_id
-           JOIN leads_lead l ON l.id = e.lead_id WHERE l.email LIKE '%@profile.example'"""
-    ).fetchone()[0]
-    workspace = Workspace.objects.get(pk=spaces[0][0])
-    with workspace_scope(workspace), CaptureQueriesContext(connection) as queries:
-        outcome = send_touch(workspace=workspace, touch_id=touch_id)
-    _say(f"Profile: one send_touch ({outcome}): {len(queries)} SQL statements")
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        send()
+    elapsed = (time.perf_counter() - started) * 1000
+    per_touch = len(queries) / touches
+    say(
+        f"Profile: {label}: {len(queries)} SQL statements ({per_touch:.2f} a touch), "
+        f"{elapsed:.0f} ms ({elapsed / touches:.2f} ms a touch)"
+    )
     kinds: Counter = Counter()
     for query in queries.captured_queries:
         sql = query["sql"]
         verb = sql.split(None, 1)[0].upper()
-        table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql)
+        if verb == "WITH":  # a bulk update: WITH v AS (VALUES …) UPDATE table …
+            verb = "UPDATE"
+        table = re.search(r'(?:UPDATE|INTO|FROM)\s+"?(\w+)"?', sql)
         kinds[f"{verb} {table.group(1) if table else ''}".strip()] += 1
     for kind, n in kinds.most_common():
-        _say(f"  {n:3d}  {kind}")
+        say(f"  {n:3d}  {kind}")
 
 
 def main() -> None:
@@ -374,14 +399,15 @@ def main() -> None:
     parser.add_argument("--raw-seconds", type=float, default=10.0)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="drain and steady rounds")
     args = parser.parse_args()
 
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadfollow")
-    admin_url, database_url, name = _database_urls(base)
-    env = _environment(database_url, args.redis)
+    admin_url, database_url, name = database_urls(base, "dispatch")
+    env = app_environment(database_url, REDIS_URL=args.redis)
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    _say(f"Throwaway database: {name}; Redis {args.redis}")
+    say(f"Throwaway database: {name}; Redis {args.redis}")
     os.environ.update(env)
     import redis
 
@@ -413,13 +439,18 @@ def main() -> None:
                 0,
                 "now() + interval '2 days' + {n} * interval '1 second'",
             )
-            _say(f"Loaded {args.future} future touches in {time.monotonic() - started:.1f} s")
-            profile_send_touch(conn, spaces)
-            _say(f"Workers: Celery, {args.worker_processes} prefork processes, broker Redis")
+            say(f"Loaded {args.future} future touches in {time.monotonic() - started:.1f} s")
+            profile_sends(conn, spaces)
+            say(f"Workers: Celery, {args.worker_processes} prefork processes, broker Redis")
             worker = _start_worker(env, args.worker_processes)
-            bench_drain(args, conn, spaces)
-            if args.steady_seconds > 0:
-                bench_steady(args, conn, spaces)
+            rates, p99s = [], []
+            for round_ in range(1, args.repeat + 1):
+                say(f"Round {round_} of {args.repeat}")
+                rates.append(bench_drain(args, conn, spaces, f"due{round_}", worker))
+                if args.steady_seconds > 0:
+                    p99s.append(bench_steady(args, conn, spaces, f"steady{round_}"))
+            _summary("drain touches/s", rates, best=max)
+            _summary("steady lateness p99 s", p99s, best=min)
             worker.terminate()
             worker.wait(timeout=60)
             worker = None

@@ -1,38 +1,55 @@
 """The scheduler: claim due touches, send each exactly once, recover what a crash left behind.
 
 The database is the source of truth. A tick claims due touches with SELECT … FOR UPDATE SKIP
-LOCKED, marks them queued and hands their ids to workers in batches. `send_touch` locks the touch
-and its enrollment, re-checks everything, commits `sending` and only then calls the provider, so
-a crash leaves a row to reconcile, never a second text.
+LOCKED, marks them queued and hands their ids to workers in chunks. A worker sends a chunk with
+a fixed number of queries: it locks the touches and their enrollments, loads what the checks read
+for all of them, re-checks each touch (touch_rules), commits the messages as `sending` and only
+then calls the providers, so a crash leaves rows to reconcile, never a second text. `send_touch`
+(the first touch after intake, tests) is the same path with a chunk of one.
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from datetime import datetime, timedelta
-from types import SimpleNamespace
+from functools import partial
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from cadences.models import Enrollment, Step, Task, Touch
-from cadences.services import branching
-from cadences.services.enrollment import advance, stop
-from cadences.services.planning import business_opening, spread_seconds
-from channels.compliance import check_send, next_window_opening
+from cadences.models import Enrollment, Step, Touch
+from cadences.services import touch_rules
+from cadences.services.enrollment import advance, advance_many
+from channels.compliance import SendFacts, channel_settings_for
 from channels.models import Message
-from channels.services.sending import send_message
-from leadfollow.errors import InvalidInput
-from leadfollow.models import Workspace
+from channels.services.sending import (
+    BatchSend,
+    ClaimedSend,
+    SendOutcome,
+    claim_sends,
+    deliver_sends,
+)
+from leadfollow.bulk_updates import update_objects
 from leadfollow.tenancy import unscoped, workspace_scope
-from leads.services.activities import log_activity
+from leads.services.activities import log_activities, log_activity
 
 logger = logging.getLogger(__name__)
 
-BATCH = 500  # touches claimed per transaction
-CHUNK = 50  # touch ids per worker task: fewer broker round trips
+BATCH = 1000  # touches claimed per transaction
+CHUNK = 200  # touch ids per worker task: its queries are the same for 1 touch or 200
+TOUCH_FIELDS = [
+    "status",
+    "due_at",
+    "error",
+    "started_at",
+    "finished_at",
+    "attempts",
+    "variant",
+    "rendered_subject",
+    "rendered_body",
+    "message",
+]
 
 
 def dispatch_due(*, now: datetime | None = None, limit: int = 5000) -> int:
@@ -61,154 +78,159 @@ def dispatch_due(*, now: datetime | None = None, limit: int = 5000) -> int:
 
 
 def send_touches(touch_ids: list[int], *, now: datetime | None = None) -> None:
-    """Worker: send each claimed touch in its own workspace scope."""
-    with unscoped():
-        touches = dict(Touch.objects.filter(id__in=touch_ids).values_list("id", "workspace_id"))
-        workspaces = Workspace.objects.in_bulk(set(touches.values()))
-    for touch_id in touch_ids:
-        workspace = workspaces.get(touches.get(touch_id))
-        if workspace is None:
-            continue
-        with workspace_scope(workspace):
-            try:
-                send_touch(workspace=workspace, touch_id=touch_id, now=now)
-            except Exception:  # noqa: BLE001 - one bad touch must not stop the batch; logged
-                logger.exception("send_touch failed touch_id=%s", touch_id)
+    """Worker: send a chunk of claimed touches, whatever their workspaces, with a fixed number of
+    queries for the chunk. One touch that fails does not stop the others."""
+    _send_chunk(touch_ids, now=now or timezone.now())
 
 
 def send_touch(*, workspace, touch_id: int, now: datetime | None = None) -> str:
-    """Send one touch if everything still allows it. Returns what became of it."""
-    now = now or timezone.now()
-    prepared = _prepare(workspace, touch_id, now)
-    if isinstance(prepared, str):
-        return prepared
-    touch, outgoing, verdict = prepared
-    # A reply may have landed since the commit: the last look before the provider is called.
-    if not Enrollment.objects.filter(
-        pk=touch.enrollment_id, status=Enrollment.Status.ACTIVE
-    ).exists():
-        Touch.objects.filter(pk=touch.pk).update(status=Touch.Status.CANCELLED, finished_at=now)
-        return Touch.Status.CANCELLED
-    outcome = send_message(
-        workspace=workspace,
-        lead=touch.enrollment.lead,
-        outgoing=outgoing,
-        dedupe_key=f"touch:{touch.pk}",
-        automated=True,
-        now=now,
-        verdict=verdict,
-    )
-    return _record(workspace, touch.pk, outcome, now)
+    """Send one touch if everything still allows it (a chunk of one). Returns what became of it."""
+    results = _send_chunk([touch_id], now=now or timezone.now(), workspace=workspace)
+    return results.get(touch_id, touch_rules.GONE)
 
 
-def _prepare(workspace, touch_id: int, now: datetime):
+def _send_chunk(touch_ids: list[int], *, now: datetime, workspace=None) -> dict[int, str]:
+    """Lock and check every touch, commit their messages as `sending`, call the providers, then
+    record the results. Returns what became of each touch that was still to send."""
+    # The dispatcher's chunks span workspaces: each row is read and written with its own.
+    with unscoped():
+        chunk, results, sending, claimed = _claim(touch_ids, now, workspace)
+        if sending:  # committed as `sending`: from here a crash leaves rows to reconcile
+            outcomes = deliver_sends(claimed, still_wanted=partial(_still_wanted, sending))
+            results.update(_record(chunk, sending, outcomes))
+    return results
+
+
+def _claim(touch_ids: list[int], now: datetime, workspace):
+    """One transaction: lock the touches and their enrollments (SKIP LOCKED: a touch another
+    worker holds is that worker's), check each, save every change in bulk and claim the
+    messages of the touches that go out."""
     with transaction.atomic():
-        touch = (
-            Touch.objects.select_for_update(of=("self",))
-            .filter(workspace=workspace, pk=touch_id)
-            .select_related("step", "enrollment__cadence", "enrollment__lead__owner__user")
-            .first()
-        )
-        if touch is None or touch.status not in (Touch.Status.QUEUED, Touch.Status.PENDING):
-            return "gone"
-        enrollment = Enrollment.objects.select_for_update().get(pk=touch.enrollment_id)
-        enrollment.cadence, enrollment.lead = touch.enrollment.cadence, touch.enrollment.lead
-        _share_workspace(workspace, touch, enrollment)
-        touch.enrollment = enrollment
-        if enrollment.status == Enrollment.Status.PAUSED:
-            touch.status = Touch.Status.PENDING  # waits for a resume
-            touch.save(update_fields=["status"])
-            return "paused"
-        if enrollment.status != Enrollment.Status.ACTIVE:
-            return _finish(touch, Touch.Status.CANCELLED, now)
-        redirect = branching.redirect_for(touch=touch, now=now)
-        if redirect is not None:
-            return _apply_redirect(workspace, touch, redirect, now)
-        if branching.meets_exit_conditions(workspace=workspace, enrollment=enrollment, now=now):
-            stop(workspace=workspace, enrollment=enrollment, reason="exit_conditions", at=now)
-            return Touch.Status.CANCELLED
-        if touch.step.is_task:
-            return _open_task(workspace, touch, now)
-        lead = enrollment.lead
-        verdict = check_send(workspace=workspace, lead=lead, channel=touch.channel, now=now)
-        opening = verdict.not_before if verdict.deferred else _step_window(workspace, touch, now)
-        if opening is not None:
-            opening = business_opening(enrollment.cadence, lead, opening)
-            return _defer(touch, opening + timedelta(seconds=spread_seconds(touch.pk)))
-        if verdict.blocked:
-            log_activity(
-                workspace=workspace,
-                lead=lead,
-                kind="send_blocked",
-                channel=touch.channel,
-                summary=f"Cadence step skipped: {verdict.reason}",
-                payload={"touch_id": touch.pk, "code": verdict.code},
-            )
-            touch.error = verdict.reason[:500]
-            _finish(touch, Touch.Status.SKIPPED, now)
-            advance(enrollment=enrollment, after=touch, done_at=now)
-            return Touch.Status.SKIPPED
-        if not _within_rate(workspace, touch.channel, now):
-            return _defer(touch, now + timedelta(seconds=1))
-        from cadences.services.rendering import render_touch
+        touches = _locked_touches(touch_ids, workspace)
+        chunk = _load(touches, now)
+        results, ready = {}, []
+        for touch in touches:
+            rare = touch_rules.takes_rare_path(touch, chunk)
+            try:
+                with transaction.atomic() if rare else nullcontext():
+                    result = touch_rules.check_touch(touch, chunk)
+            except Exception:  # noqa: BLE001 - one bad touch must not stop the chunk; logged
+                logger.exception("checking touch failed touch_id=%s", touch.pk)
+                result = touch_rules.GONE  # stays queued: recovery tries again
+            if result is None:
+                ready.append(touch)
+            else:
+                results[touch.pk] = result
+        sending, sends = _render(ready, chunk, results)
+        _save(chunk)
+        claimed = claim_sends(sends)
+    return chunk, results, sending, claimed
 
+
+def _render(ready: list[Touch], chunk, results: dict[int, str]):
+    """The messages of the touches that may go out now; the rate limit holds back the rest."""
+    allowed = {touch.pk for touch in touch_rules.within_rate(ready, chunk)}
+    sending, sends = [], []
+    for touch in ready:
+        if touch.pk not in allowed:
+            results[touch.pk] = touch_rules.DEFERRED
+            continue
         try:
-            rendered = render_touch(workspace=workspace, touch=touch, now=now)
-            missing = rendered.missing
-            reason = "No value for " + ", ".join(missing) + " and no fallback."
-        except InvalidInput as exc:  # a template broken since it was saved
-            missing, reason = ["template"], f"The step's template is broken: {exc.message}"
-        if missing:
-            log_activity(
-                workspace=workspace,
-                lead=lead,
-                kind="send_blocked",
-                channel=touch.channel,
-                summary=f"Cadence step skipped: {reason}",
-                payload={"touch_id": touch.pk, "code": "template"},
-            )
-            touch.error = reason
-            _finish(touch, Touch.Status.SKIPPED, now)
-            advance(enrollment=enrollment, after=touch, done_at=now)
-            return Touch.Status.SKIPPED
-        touch.status = Touch.Status.SENDING
-        touch.started_at = now
-        touch.attempts += 1
-        touch.variant = rendered.variant
-        touch.rendered_subject = rendered.subject[:300]
-        touch.rendered_body = rendered.text
-        touch.save()
-        return touch, rendered.outgoing, verdict
+            rendered = touch_rules.render(touch, chunk)
+        except Exception:  # noqa: BLE001 - one bad touch must not stop the chunk; logged
+            logger.exception("rendering touch failed touch_id=%s", touch.pk)
+            results[touch.pk] = touch_rules.GONE  # stays queued: recovery tries again
+            continue
+        if rendered is None:
+            results[touch.pk] = Touch.Status.SKIPPED
+            continue
+        workspace, lead = touch.workspace, touch.enrollment.lead
+        settings = chunk.settings[workspace.pk]
+        sending.append(touch)
+        sends.append(BatchSend(workspace, lead, rendered.outgoing, _dedupe_key(touch), settings))
+    return sending, sends
 
 
-def _record(workspace, touch_id: int, outcome, now: datetime) -> str:
+def _dedupe_key(touch: Touch) -> str:
+    """A touch's message is named after it, so it is sent at most once."""
+    return f"touch:{touch.pk}"
+
+
+def _still_wanted(sending: list[Touch], pending: list[ClaimedSend]) -> set[str]:
+    """The last look before the provider: which pending sends' enrollments are still active."""
+    keys = {item.send.dedupe_key for item in pending}
+    enrollments = {t.enrollment_id: _dedupe_key(t) for t in sending if _dedupe_key(t) in keys}
+    active = Enrollment.objects.filter(pk__in=enrollments, status=Enrollment.Status.ACTIVE)
+    return {enrollments[pk] for pk in active.values_list("pk", flat=True)}
+
+
+def _record(chunk, touches: list[Touch], outcomes: list[SendOutcome]) -> dict[int, str]:
+    """One transaction: re-lock the touches still `sending` and their enrollments (a reply may
+    have stopped one meanwhile), record each outcome and plan the next touches."""
+    chunk.dirty, chunk.activities, chunk.advancing = [], [], []  # the claim's were saved
+    results = {}
     with transaction.atomic():
-        touch = (
-            Touch.objects.select_for_update(of=("self",))
-            .select_related("step", "enrollment__cadence", "enrollment__lead")
-            .get(pk=touch_id)
+        fresh = {
+            touch.pk: touch.enrollment.status
+            for touch in Touch.objects.select_for_update(of=("self", "enrollment"))
+            .select_related("enrollment")
+            .only("pk", "enrollment__status")
+            .filter(pk__in=[touch.pk for touch in touches], status=Touch.Status.SENDING)
+        }
+        for touch, outcome in zip(touches, outcomes, strict=True):
+            if touch.pk not in fresh:
+                continue  # reconciled meanwhile
+            touch.enrollment.status = fresh[touch.pk]
+            status = touch_rules.settle(touch, outcome, chunk)
+            if status is not None:
+                results[touch.pk] = status
+        _save(chunk)
+    return results
+
+
+def _locked_touches(touch_ids: list[int], workspace) -> list[Touch]:
+    found = (
+        Touch.objects.select_for_update(skip_locked=True, of=("self", "enrollment"))
+        .filter(pk__in=touch_ids, status__in=(Touch.Status.QUEUED, Touch.Status.PENDING))
+        .select_related(
+            "workspace",
+            "step",
+            "enrollment__cadence",
+            "enrollment__lead__owner__user",
+            "enrollment__lead__account",
         )
-        enrollment = Enrollment.objects.select_for_update().get(pk=touch.enrollment_id)
-        enrollment.cadence, enrollment.lead = touch.enrollment.cadence, touch.enrollment.lead
-        _share_workspace(workspace, touch, enrollment)
-        touch.message = outcome.message
-        if outcome.status in ("sent", "already"):
-            _finish(touch, Touch.Status.SENT, now)
-            advance(enrollment=enrollment, after=touch, done_at=now)
-            return Touch.Status.SENT
-        if outcome.status == "deferred":
-            return _defer(
-                touch, outcome.verdict.not_before + timedelta(seconds=spread_seconds(touch.pk))
-            )
-        retry = outcome.retryable and touch.attempts < settings.SEND_MAX_ATTEMPTS
-        if outcome.status == "failed" and retry:
-            touch.error = outcome.reason[:500]
-            return _defer(touch, now + timedelta(minutes=2**touch.attempts))
-        touch.error = outcome.reason[:500]
-        status = Touch.Status.SKIPPED if outcome.status == "blocked" else Touch.Status.FAILED
-        _finish(touch, status, now)
-        advance(enrollment=enrollment, after=touch, done_at=now)
-        return status
+        .order_by("pk")
+    )
+    if workspace is not None:
+        found = found.filter(workspace=workspace)
+    touches = list(found)
+    for touch in touches:
+        _share_workspace(touch.workspace, touch, touch.enrollment)
+    return touches
+
+
+def _load(touches: list[Touch], now: datetime) -> touch_rules.Chunk:
+    """Everything the checks read, for the whole chunk: a few queries, whatever its size."""
+    workspaces = {touch.workspace_id: touch.workspace for touch in touches}
+    cadences = {touch.enrollment.cadence_id for touch in touches}
+    steps: dict[int, list[Step]] = {cadence_id: [] for cadence_id in cadences}
+    for step in Step.objects.filter(cadence_id__in=cadences).order_by("position", "pk"):
+        step.workspace = workspaces[step.workspace_id]
+        steps[step.cadence_id].append(step)
+    sendable = [(touch.enrollment.lead, touch.channel) for touch in touches if touch.channel]
+    return touch_rules.Chunk(
+        now=now,
+        settings=channel_settings_for(workspaces.values()),
+        facts=SendFacts.load(sendable),
+        steps=steps,
+    )
+
+
+def _save(chunk: touch_rules.Chunk) -> None:
+    """The chunk's collected writes, a statement each."""
+    update_objects(Touch, {touch.pk: touch for touch in chunk.dirty}.values(), TOUCH_FIELDS)
+    log_activities(chunk.activities)
+    advance_many(moves=chunk.advancing, done_at=chunk.now, steps=chunk.steps)
 
 
 def _share_workspace(workspace, touch: Touch, enrollment: Enrollment) -> None:
@@ -223,82 +245,6 @@ def _finish(touch: Touch, status: str, now: datetime) -> str:
     touch.finished_at = now
     touch.save()
     return status
-
-
-def _defer(touch: Touch, until: datetime) -> str:
-    touch.status = Touch.Status.PENDING
-    touch.due_at = until
-    touch.save(update_fields=["status", "due_at", "error"])
-    return "deferred"
-
-
-def _step_window(workspace, touch: Touch, now: datetime) -> datetime | None:
-    step: Step = touch.step
-    if not (step.window_start and step.window_end):
-        return None
-    window = SimpleNamespace(quiet_hours_start=step.window_start, quiet_hours_end=step.window_end)
-    return next_window_opening(
-        workspace=workspace, lead=touch.enrollment.lead, settings=window, now=now
-    )
-
-
-def _within_rate(workspace, channel: str, now: datetime) -> bool:
-    """Per workspace and channel, per second (carriers allow about one text a second a number).
-    Over the limit the touch waits for the next tick: nothing is dropped."""
-    limit = settings.CADENCE_SEND_RATES.get(channel)
-    if not limit:
-        return True
-    key = f"send-rate:{workspace.pk}:{channel}:{int(now.timestamp())}"
-    cache.add(key, 0, timeout=5)
-    try:
-        return cache.incr(key) <= limit
-    except ValueError:  # evicted between add and incr
-        return True
-
-
-def _open_task(workspace, touch: Touch, now: datetime) -> str:
-    """Call and manual steps become the rep's task; the cadence waits for the outcome."""
-    step = touch.step
-    lead = touch.enrollment.lead
-    Task.objects.get_or_create(
-        workspace=workspace,
-        touch=touch,
-        defaults={
-            "lead": lead,
-            "assignee": lead.owner,
-            "kind": Task.Kind.CALL if step.kind == Step.Kind.CALL_TASK else Task.Kind.MANUAL,
-            "title": step.subject or step.get_kind_display(),
-            "notes": step.body,
-            "due_at": now,
-        },
-    )
-    touch.status = Touch.Status.WAITING
-    touch.started_at = now
-    touch.save(update_fields=["status", "started_at"])
-    log_activity(
-        workspace=workspace,
-        lead=lead,
-        kind="task_created",
-        summary=f"Task for the rep: {step.subject or step.get_kind_display()}",
-        payload={"touch_id": touch.pk},
-        occurred_at=now,
-    )
-    return Touch.Status.WAITING
-
-
-def _apply_redirect(workspace, touch: Touch, redirect, now: datetime) -> str:
-    _finish(touch, Touch.Status.CANCELLED, now)
-    enrollment = touch.enrollment
-    if redirect.action == "exit":
-        stop(workspace=workspace, enrollment=enrollment, reason=redirect.reason, at=now)
-    elif redirect.action == "switch":
-        from cadences.services.enrollment import enroll
-
-        stop(workspace=workspace, enrollment=enrollment, reason="switched", at=now)
-        enroll(workspace=workspace, lead=enrollment.lead, cadence=redirect.cadence, now=now)
-    else:
-        advance(enrollment=enrollment, after=touch, done_at=now, target=redirect.step)
-    return "redirected"
 
 
 def recover(*, now: datetime | None = None) -> tuple[int, int]:
@@ -341,7 +287,7 @@ def _reconcile(touch: Touch, now: datetime) -> None:
         if current is None:
             return
         message = Message.objects.filter(
-            workspace=current.workspace, dedupe_key=f"touch:{current.pk}"
+            workspace=current.workspace, dedupe_key=_dedupe_key(current)
         ).first()
         if message is not None and message.provider_message_id:
             current.message = message

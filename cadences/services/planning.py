@@ -58,12 +58,17 @@ def next_step(cadence: Cadence, after: Step | None) -> Step | None:
     steps = Step.objects.filter(workspace=cadence.workspace, cadence=cadence).order_by(
         "position", "pk"
     )
+    return step_after(list(steps), after)
+
+
+def step_after(steps: list[Step], after: Step | None) -> Step | None:
+    """The step after `after` among a cadence's steps ordered by position and id (the first one
+    when `after` is None): a later position first, else a later step at the same position."""
     if after is None:
-        return steps.first()
-    return (
-        steps.filter(position__gt=after.position).first()
-        or steps.filter(position=after.position, pk__gt=after.pk).first()
-    )
+        return steps[0] if steps else None
+    later = (step for step in steps if step.position > after.position)
+    same = (step for step in steps if step.position == after.position and step.pk > after.pk)
+    return next(later, None) or next(same, None)
 
 
 def spread_seconds(touch_id: int, window: int = 900) -> int:

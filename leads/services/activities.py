@@ -5,20 +5,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db.models import DateTimeField, Value
-from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from leadfollow.bulk_updates import update_by_pk
 from leadfollow.models import Membership, Workspace
+from leadfollow.tenancy import workspace_scope
 from leads.models import Activity, Lead
 
 ActivityListener = Callable[..., None]  # listener(*, workspace, activity) -> None
-_LISTENERS: list[ActivityListener] = []
+BatchListener = Callable[..., None]  # listener(*, activities) -> None, any workspaces
+_LISTENERS: list[tuple[ActivityListener, BatchListener | None]] = []
+
+# How a lead's time field changes: the latest time, kept unless empty, set, or cleared.
+LATEST, KEEP, SET, CLEAR = "latest", "keep", "set", "clear"
+ASSIGN = {
+    LATEST: "COALESCE({greatest}({old}, {new}), {new})",
+    KEEP: "COALESCE({old}, {new})",
+    SET: "{new}",
+    CLEAR: "{new}",  # the new value is None
+}
 
 
-def register_activity_listener(listener: ActivityListener) -> None:
-    """Let another app react to every new activity (scores, SLA clocks), in the same transaction."""
-    _LISTENERS.append(listener)
+def register_activity_listener(
+    listener: ActivityListener, *, batch: BatchListener | None = None
+) -> None:
+    """Let another app react to every new activity (scores, SLA clocks), in the same transaction.
+
+    `batch`, when given, receives the activities of a `log_activities` call at once (they may
+    belong to several workspaces), so a listener can read what it needs for all of them together.
+    """
+    _LISTENERS.append((listener, batch))
 
 
 def log_activity(
@@ -34,39 +50,80 @@ def log_activity(
     occurred_at: datetime | None = None,
 ) -> Activity:
     """Add an event to the lead's timeline and move its last-activity time forward."""
-    occurred_at = occurred_at or timezone.now()
-    activity = Activity.objects.create(
+    activity = Activity(
         workspace=workspace,
         lead=lead,
         kind=kind,
-        summary=summary[:300],
+        summary=summary,
         payload=payload or {},
         channel=channel,
         direction=direction,
         actor=actor,
-        occurred_at=occurred_at,
+        occurred_at=occurred_at or timezone.now(),
     )
-    # One statement moves the last-activity time forward and stamps any first-time milestone.
-    stamped = Value(occurred_at, output_field=DateTimeField())
-    changes = {"last_activity_at": Coalesce(Greatest("last_activity_at", stamped), stamped)}
-    milestones = _milestones(activity)
-    changes.update({field: Coalesce(field, stamped) for field in milestones})
-    awaiting = _awaiting_reply(activity)
-    if awaiting is not None:
-        changes["awaiting_reply_since"] = (
-            Coalesce("awaiting_reply_since", stamped) if awaiting else None
-        )
-    Lead.objects.filter(workspace=workspace, pk=lead.pk).update(**changes)
-    if lead.last_activity_at is None or lead.last_activity_at < occurred_at:
-        lead.last_activity_at = occurred_at
-    for field in milestones:
-        if getattr(lead, field) is None:
-            setattr(lead, field, occurred_at)
-    if awaiting is not None:
-        lead.awaiting_reply_since = (lead.awaiting_reply_since or occurred_at) if awaiting else None
-    for listener in _LISTENERS:
-        listener(workspace=workspace, activity=activity)
+    log_activities([activity])
     return activity
+
+
+def log_activities(activities: list[Activity]) -> list[Activity]:
+    """Save unsaved activities of any leads and workspaces with log_activity's bookkeeping, in a
+    fixed number of statements: one insert, and one lead update per kind of change."""
+    for activity in activities:
+        activity.summary = activity.summary[:300]
+        activity.occurred_at = activity.occurred_at or timezone.now()
+    Activity.objects.bulk_create(activities)
+    plans: dict[int, dict[str, tuple[str, datetime | None]]] = {}
+    leads: dict[int, Lead] = {}
+    for activity in activities:
+        leads[activity.lead_id] = activity.lead
+        _plan(plans.setdefault(activity.lead_id, {}), activity)
+    _update_leads(plans)
+    for lead_id, plan in plans.items():
+        lead = leads[lead_id]
+        for field, (how, at) in plan.items():
+            current = getattr(lead, field)
+            if how == LATEST:
+                at = max(current, at) if current else at
+            elif how == KEEP:
+                at = current or at
+            setattr(lead, field, at)
+    for listener, batch in _LISTENERS:
+        if batch is not None and len(activities) > 1:
+            batch(activities=activities)
+            continue
+        for activity in activities:
+            with workspace_scope(activity.workspace):
+                listener(workspace=activity.workspace, activity=activity)
+    return activities
+
+
+def _plan(plan: dict[str, tuple[str, datetime | None]], activity: Activity) -> None:
+    """Fold one activity into the lead's pending changes, in the order they happened."""
+    at = activity.occurred_at
+    latest = plan.get("last_activity_at", (LATEST, at))[1]
+    plan["last_activity_at"] = (LATEST, max(latest, at))
+    for field in _milestones(activity):
+        plan.setdefault(field, (KEEP, at))
+    awaiting = _awaiting_reply(activity)
+    if awaiting is False:
+        plan["awaiting_reply_since"] = (CLEAR, None)
+    elif awaiting and plan.get("awaiting_reply_since", (None,))[0] in (None, CLEAR):
+        # After an answer in this same batch the reply waits from now, not from before.
+        cleared = "awaiting_reply_since" in plan
+        plan["awaiting_reply_since"] = (SET if cleared else KEEP, at)
+
+
+def _update_leads(plans: dict[int, dict]) -> None:
+    """One UPDATE per shape of change, each lead with its own times; the stored value wins
+    where the rule says so (a later last activity, a milestone already reached)."""
+    shapes: dict[tuple, list[int]] = {}
+    for lead_id, plan in plans.items():
+        shape = tuple(sorted((field, how) for field, (how, _) in plan.items()))
+        shapes.setdefault(shape, []).append(lead_id)
+    for shape, lead_ids in shapes.items():
+        fields = [field for field, _ in shape]
+        rows = {lead_id: [plans[lead_id][field][1] for field in fields] for lead_id in lead_ids}
+        update_by_pk(Lead, fields, rows, assign={field: ASSIGN[how] for field, how in shape})
 
 
 def _is_human_touch(activity: Activity) -> bool:
