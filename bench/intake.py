@@ -3,18 +3,27 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/leadfollow .venv/bin/python bench/intake.py
     .venv/bin/python bench/intake.py --seconds 20 --workers 2 --clients 4 --raw-connections 4
 
-It never touches the database named in DATABASE_URL: it creates a throwaway
+It never touches the database named in DATABASE_URL, nor a Redis database that holds keys
+(--redis-url, an empty database number of its own; emptied at the end). It creates a throwaway
 `<name>_bench_intake_<pid>` database next to it, migrates it, seeds the demo workspace (its
 scoring rules, routing teams and SLA policy make every POST do the real intake work), creates an
 API key, and drops the database at the end (--keep-db keeps it).
 
-1. The API: gunicorn (the production server, sync workers) serves the app with DEBUG off and
-   tasks in-process. A bounded local load generator (--clients threads, each with one
-   connection, one request at a time) posts unique leads for --seconds after a short warm-up,
-   and prints sustained leads/s, p50/p95/p99 latency and the error count (any answer but 201).
+1. The API: gunicorn (the production server, sync workers) serves the app the production way:
+   DEBUG off, persistent database connections, and Redis as cache and Celery broker, so the
+   first touch of an auto-enroll cadence is queued for a worker after commit instead of being
+   sent inside the request. No worker consumes the queue during the run: the figure is intake
+   alone. A bounded local load generator (--clients threads, each with one connection, one
+   request at a time) posts unique leads for --seconds after a short warm-up, and prints
+   sustained leads/s, p50/p95/p99 latency and the error count (any answer but 201).
 2. The floor: --raw-connections psycopg connections insert a lead, an activity, an enrollment
    and a touch in one transaction per lead, into plain tables of a scratch schema, for the same
    time. It prints leads/s and the API's share of it (the target is at least 15 %).
+3. With --rules, the same for two more workspaces: one without rules, and one with 50 scoring,
+   20 routing and 5 SLA rules (target: at least 80 % of the rule-free throughput).
+
+The machine may be shared: all series run on one server and take turns in --rounds slices, so a
+busy moment is spread over all of them, and the load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -24,19 +33,29 @@ import http.client
 import itertools
 import json
 import os
-import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from bench.support import (  # noqa: E402 - the project root goes on the path first
+    app_environment,
+    create_database,
+    database_urls,
+    drop_database,
+    manage,
+    percentile_ms,
+    say,
+    start_gunicorn,
+)
+
 AREA_CODES = (212, 415, 312, 617, 646, 702, 305, 206)
 
 
@@ -57,83 +76,18 @@ class Tally:
                 self.errors += 1
 
 
-def _database_urls(base: str) -> tuple[str, str, str]:
-    """(admin URL, throwaway URL, throwaway name) from the DATABASE_URL we must not touch."""
-    parts = urllib.parse.urlsplit(base)
-    if not parts.scheme.startswith("postgres"):
-        raise SystemExit("bench/intake.py needs PostgreSQL: set DATABASE_URL=postgres://…")
-    # One database per run: two runs side by side must not drop each other's.
-    name = f"{parts.path.lstrip('/') or 'leadfollow'}_bench_intake_{os.getpid()}"
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    return admin, urllib.parse.urlunsplit(parts._replace(path=f"/{name}")), name
+def _check_redis_is_free(redis_url: str) -> None:
+    """The run empties its Redis database at the end: refuse one that already holds keys."""
+    if redis.Redis.from_url(redis_url).dbsize():
+        raise SystemExit(f"{redis_url} holds keys: pass --redis-url with an empty database number")
 
 
-def _create_database(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _drop_database(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _app_environment(database_url: str) -> dict[str, str]:
-    """Production-like: DEBUG off (no query log), tasks in-process, no rate limit in the way."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "leadfollow.settings",
-            "DATABASE_URL": database_url,
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-only-not-a-secret-" + "x" * 40,
-            "CHANNEL_SECRETS_KEY": "bench-only-not-a-secret",
-            "REDIS_URL": "",
-            "LOG_LEVEL": "ERROR",
-            "API_RATE_LIMIT": "100000000/min",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "PYTHONWARNINGS": "ignore",
-        }
-    )
-    return env
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
-
-
-def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "leadfollow.wsgi:application",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={workers}",
-            "--log-level=warning",
-            "--worker-tmp-dir=/dev/shm",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer /healthz within 30 s")
+def _empty_redis(redis_url: str) -> int:
+    """Drop what the run left (queued touch sends, throttle counters); returns the queued tasks."""
+    client = redis.Redis.from_url(redis_url)
+    queued = client.llen("celery")
+    client.flushdb()
+    return queued
 
 
 def _lead_body(n: int) -> bytes:
@@ -221,31 +175,16 @@ with workspace_scope(workspace):
 """
 
 
-def bench_api(
-    args, env: dict[str, str], database_url: str, slug: str = "demo"
-) -> tuple[float, Tally]:
-    if slug == "demo":
-        _manage(env, "migrate", "--noinput")
-        _manage(env, "seed_demo")
-    else:
-        _manage(env, "shell", "-c", RULE_SETUP.format(slug=slug, heavy=slug == "rules50"))
-    key = _manage(env, "create_api_key", slug, "Benchmark").strip()
-    server = _start_gunicorn(env, args.port, args.workers)
-    numbers = itertools.count(1)  # next() is atomic under the GIL: every lead is a new person
-    try:
-        _run_clients(args.port, key, args.clients, args.warmup, numbers, None)
-        tally = Tally()
-        elapsed = _run_clients(args.port, key, args.clients, args.seconds, numbers, tally)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    with psycopg.connect(database_url) as conn:
-        saved = conn.execute(
-            "SELECT count(*) FROM leads_lead WHERE source_id IN "
-            "(SELECT id FROM leads_leadsource WHERE name = 'Benchmark')"
-        ).fetchone()[0]
-    _say(f"  leads in the database from the run (incl. warm-up): {saved}")
-    return len(tally.latencies) / elapsed, tally
+def _prepare(env: dict[str, str], slugs: list[str]) -> dict[str, str]:
+    """Migrate, seed the demo workspace (and the rule workspaces asked for); a key for each."""
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo")
+    keys = {}
+    for slug in slugs:
+        if slug != "demo":
+            manage(env, "shell", "-c", RULE_SETUP.format(slug=slug, heavy=slug == "rules50"))
+        keys[slug] = manage(env, "create_api_key", slug, "Benchmark").strip()
+    return keys
 
 
 RAW_TABLES = """
@@ -303,43 +242,125 @@ def _raw_worker(database_url: str, until: float, numbers, counts: list[int]) -> 
     counts.append(done)
 
 
-def bench_raw(args, database_url: str) -> float:
+def _create_raw_tables(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA IF EXISTS bench_raw CASCADE")
         conn.execute(RAW_TABLES)
-    numbers, counts = itertools.count(1), []
-    until = time.monotonic() + args.seconds
+
+
+def _run_raw(database_url: str, connections: int, seconds: float, numbers) -> tuple[int, float]:
+    """(leads written, seconds taken) by `connections` raw loops running for `seconds`."""
+    counts: list[int] = []
+    until = time.monotonic() + seconds
     pool = [
         threading.Thread(target=_raw_worker, args=(database_url, until, numbers, counts))
-        for _ in range(args.raw_connections)
+        for _ in range(connections)
     ]
     started = time.monotonic()
     for thread in pool:
         thread.start()
     for thread in pool:
         thread.join()
-    return sum(counts) / (time.monotonic() - started)
+    return sum(counts), time.monotonic() - started
 
 
-def _say(line: str) -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+@dataclass
+class Series:
+    """One thing measured, a slice per round: leads done and the time it had."""
+
+    tally: Tally = field(default_factory=Tally)
+    done: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.seconds if self.seconds else 0.0
 
 
-def _percentile(values: list[float], pct: float) -> float:
-    if not values:
-        return float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1] * 1000
+def run_rounds(args, port: int, keys: dict[str, str], database_url: str) -> dict[str, Series]:
+    """Every series gets the same time, in --rounds slices that take turns, in an order that
+    reverses each round: the machine is shared, and a busy minute must not fall on one series
+    only. The series are the API for each workspace key and the raw loop ("raw")."""
+    names = [*keys, "raw"]
+    series = {name: Series() for name in names}
+    people, raw_people = itertools.count(1), itertools.count(1)  # every lead a new person
+    for key in keys.values():
+        _run_clients(port, key, args.clients, args.warmup, people, None)
+    _create_raw_tables(database_url)
+    slice_seconds = args.seconds / args.rounds
+    for round_number in range(args.rounds):
+        for name in names if round_number % 2 == 0 else names[::-1]:
+            one = series[name]
+            if name == "raw":
+                done, seconds = _run_raw(
+                    database_url, args.raw_connections, slice_seconds, raw_people
+                )
+            else:
+                before = len(one.tally.latencies)
+                seconds = _run_clients(
+                    port, keys[name], args.clients, slice_seconds, people, one.tally
+                )
+                done = len(one.tally.latencies) - before
+            one.done += done
+            one.seconds += seconds
+    return series
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg()) + f" on {os.cpu_count()} cores"
+
+
+def _report(args, series: dict[str, Series]) -> None:
+    api, raw = series["demo"], series["raw"]
+    lat = api.tally.latencies
+    say(
+        f"API: gunicorn, {args.workers} workers, {args.clients} clients, {api.seconds:.0f} s in "
+        f"{args.rounds} rounds, taking turns with the raw loop"
+        + (" and the rule workspaces" if args.rules else "")
+    )
+    say(f"  sustained: {api.rate:8.1f} leads/s   ({api.done} created)")
+    say(
+        f"  latency:   p50 {percentile_ms(lat, 50):.1f} ms   p95 {percentile_ms(lat, 95):.1f} ms"
+        f"   p99 {percentile_ms(lat, 99):.1f} ms"
+    )
+    say(f"  errors:    {api.tally.errors}   (answers: {api.tally.statuses})")
+    say(f"Raw psycopg: {args.raw_connections} connections, lead+activity+enrollment+touch")
+    say(f"  sustained: {raw.rate:8.1f} leads/s")
+    ratio = api.rate / raw.rate if raw.rate else 0.0
+    met = ratio >= 0.15 and percentile_ms(lat, 99) < 100 and api.tally.errors == 0
+    say(
+        f"API / raw:   {ratio:.1%}   (target ≥ 15 %, p99 < 100 ms, no error: "
+        f"{'met' if met else 'NOT met'})"
+    )
+    if args.rules:
+        for slug in ("norules", "rules50"):
+            one = series[slug]
+            say(
+                f"  {slug}: {one.rate:8.1f} leads/s   p99 "
+                f"{percentile_ms(one.tally.latencies, 99):.1f} ms   errors {one.tally.errors}"
+            )
+        free = series["norules"].rate
+        share = series["rules50"].rate / free if free else 0.0
+        verdict = "met" if share >= 0.8 else "NOT met"
+        say(f"Rules / rule-free: {share:.1%}   (target ≥ 80 %: {verdict})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="slices of --seconds the measured series take turns"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (one a core)")
     parser.add_argument("--clients", type=int, default=4, help="load generator threads")
     parser.add_argument("--raw-connections", type=int, default=4)
     parser.add_argument("--port", type=int, default=8731)
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/12",
+        help="an empty Redis database for the cache and the Celery queue (emptied at the end)",
+    )
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument(
         "--rules",
@@ -350,41 +371,36 @@ def main() -> None:
     args = parser.parse_args()
 
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadfollow")
-    admin_url, database_url, name = _database_urls(base)
-    _create_database(admin_url, name)
-    _say(f"Throwaway database: {name}")
+    admin_url, database_url, name = database_urls(base, "intake")
+    _check_redis_is_free(args.redis_url)
+    create_database(admin_url, name)
+    say(f"Throwaway database: {name}")
+    # The figures only compare within one run: say how busy the machine was around it.
+    say("Load average (1, 5, 15 min) at the start: " + _load())
     try:
-        _say(f"API: gunicorn, {args.workers} workers, {args.clients} clients, {args.seconds:g} s")
-        api_rate, tally = bench_api(args, _app_environment(database_url), database_url)
-        lat = tally.latencies
-        _say(f"  sustained: {api_rate:8.1f} leads/s   ({len(lat)} created)")
-        _say(
-            f"  latency:   p50 {_percentile(lat, 50):.1f} ms   p95 {_percentile(lat, 95):.1f} ms"
-            f"   p99 {_percentile(lat, 99):.1f} ms"
+        # Production-like: persistent connections, Redis for the cache and the Celery queue
+        # (tasks leave the request), no rate limit in the way.
+        env = app_environment(
+            database_url,
+            REDIS_URL=args.redis_url,
+            CONN_MAX_AGE="600",
+            API_RATE_LIMIT="100000000/min",
         )
-        _say(f"  errors:    {tally.errors}   (answers: {tally.statuses})")
-        _say(f"Raw psycopg: {args.raw_connections} connections, lead+activity+enrollment+touch")
-        raw_rate = bench_raw(args, database_url)
-        _say(f"  sustained: {raw_rate:8.1f} leads/s")
-        ratio = api_rate / raw_rate if raw_rate else 0.0
-        p99 = _percentile(lat, 99)
-        verdict = "met" if ratio >= 0.15 and p99 < 100 and tally.errors == 0 else "NOT met"
-        _say(f"API / raw:   {ratio:.1%}   (target ≥ 15 %, p99 < 100 ms, no error: {verdict})")
-        if args.rules:
-            env = _app_environment(database_url)
-            rates = {}
-            for slug in ("norules", "rules50"):
-                rates[slug], tally = bench_api(args, env, database_url, slug)
-                _say(
-                    f"  {slug}: {rates[slug]:8.1f} leads/s   p99 "
-                    f"{_percentile(tally.latencies, 99):.1f} ms   errors {tally.errors}"
-                )
-            share = rates["rules50"] / rates["norules"] if rates["norules"] else 0.0
-            verdict = "met" if share >= 0.8 else "NOT met"
-            _say(f"Rules / rule-free: {share:.1%}   (target ≥ 80 %: {verdict})")
+        slugs = ["demo", "norules", "rules50"] if args.rules else ["demo"]
+        keys = _prepare(env, slugs)
+        server = start_gunicorn(env, args.port, args.workers)
+        try:
+            series = run_rounds(args, args.port, keys, database_url)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        _report(args, series)
     finally:
+        say("Load average (1, 5, 15 min) at the end: " + _load())
+        queued = _empty_redis(args.redis_url)
+        say(f"Tasks left queued for Celery (first touches, alerts), dropped: {queued}")
         if not args.keep_db:
-            _drop_database(admin_url, name)
+            drop_database(admin_url, name)
 
 
 if __name__ == "__main__":

@@ -3,18 +3,21 @@ bounces from the channels, status changes and meetings from the timeline, and ne
 
 from __future__ import annotations
 
+import copy
 import logging
 
-from cadences.models import Cadence
+from cadences.models import Cadence, Step
 from cadences.services.enrollment import enroll, stop_for_lead
 from channels.hooks import LeadSignal
 from leadfollow.errors import Conflict, InvalidInput
 from leads.models import Lead
+from scoring.services.rule_sets import cached_rule_set, watch_rule_models
 
 logger = logging.getLogger(__name__)
 
 STOPPING_STATUSES = {Lead.Status.QUALIFIED, Lead.Status.UNQUALIFIED, Lead.Status.CUSTOMER}
 SIGNAL_REASONS = {"replied": "replied", "opted_out": "opted_out", "bounced": "bounced"}
+watch_rule_models(Cadence, Step)  # intake keeps the auto-enroll cadences loaded
 
 
 def on_lead_signal(signal: LeadSignal) -> None:
@@ -67,23 +70,45 @@ def enroll_on_intake(*, workspace, lead: Lead, is_new: bool) -> None:
     """Intake step: a new lead joins every active auto-enroll cadence whose conditions match."""
     if not is_new:
         return
-    from scoring.conditions import evaluate, referenced_fields
+    from scoring.conditions import evaluate
     from scoring.facts import lead_facts
 
-    cadences = list(
-        Cadence.objects.filter(workspace=workspace, is_active=True, auto_enroll=True).order_by(
-            "name"
-        )
-    )
+    cadences, needed = _auto_enroll_cadences(workspace)
     if not cadences:
         return
-    needed = set().union(*(referenced_fields(c.enrollment_conditions) for c in cadences))
     facts = lead_facts(workspace=workspace, lead=lead, needed=needed)
-    for cadence in cadences:
-        conditions = cadence.enrollment_conditions
+    for shared, first_step in cadences:
+        conditions = shared.enrollment_conditions
         if conditions and not evaluate(conditions, facts):
             continue
+        # The loaded cadence serves every lead: this enrollment gets its own copy, which holds
+        # this request's workspace instead of loading one.
+        cadence = copy.copy(shared)
+        cadence.workspace = workspace
         try:
-            enroll(workspace=workspace, lead=lead, cadence=cadence)
+            enroll(workspace=workspace, lead=lead, cadence=cadence, first_step=first_step)
         except (Conflict, InvalidInput) as exc:
             logger.info("auto-enroll skipped lead=%s cadence=%s: %s", lead.pk, cadence.pk, exc)
+
+
+def _auto_enroll_cadences(workspace) -> tuple[list[tuple[Cadence, Step | None]], set[str]]:
+    """([(auto-enroll cadence, its first step)], the facts their conditions read), by name,
+    loaded once per change to a cadence or a step."""
+    from scoring.conditions import referenced_fields
+
+    def load():
+        cadences = list(
+            Cadence.objects.filter(workspace=workspace, is_active=True, auto_enroll=True).order_by(
+                "name"
+            )
+        )
+        firsts = {}
+        for step in Step.objects.filter(workspace=workspace, cadence__in=cadences).order_by(
+            "-position", "-pk"
+        ):
+            firsts[step.cadence_id] = step  # ordered last to first: the first one stays
+        conditions = [c.enrollment_conditions for c in cadences if c.enrollment_conditions]
+        needed = set().union(*(referenced_fields(node) for node in conditions))
+        return [(cadence, firsts.get(cadence.pk)) for cadence in cadences], needed
+
+    return cached_rule_set(workspace_id=workspace.pk, name="auto-enroll", load=load)

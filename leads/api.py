@@ -50,8 +50,11 @@ def _intake_one(request: Request, data: dict) -> tuple[dict, bool]:
         consent=ConsentInput(**consent, ip_address=None) if consent else None,
         via="api",
     )
-    # Read back: the intake steps ran on their own copy of the lead (owner, score, SLA clock).
-    lead = selectors.get_lead(workspace=request.workspace, lead_id=result.lead.pk)
+    # A new lead comes back as the intake steps left it (owner, score, SLA clock attached); a
+    # merged one is read again, with the relations it had before, in one query.
+    lead = result.lead
+    if result.merged:
+        lead = selectors.get_lead(workspace=request.workspace, lead_id=lead.pk)
     return IntakeOut(lead, context={"merged": result.merged}).data, result.created
 
 

@@ -17,6 +17,6 @@ class ScoringConfig(AppConfig):
         received.register_intake_step("score", hooks.score_on_intake)
         received.register_intake_step("route", hooks.route_on_intake)
         received.register_intake_step("sla", hooks.start_sla_on_intake)
-        register_activity_listener(hooks.on_activity)
+        register_activity_listener(hooks.on_activity, batch=hooks.on_activities)
         register_tick("sla", sla_tick, every_seconds=15)
         register_demo_step("before_leads", seed_demo_rules)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from leadfollow.models import Workspace
+from leadfollow.tenancy import unscoped, workspace_scope
 from leads.models import Activity, Lead
-from scoring.models import LeadScore, ScoringRule
+from scoring.models import LeadScore, SlaClock
 from scoring.services.routing import route_lead
-from scoring.services.scores import score_lead
+from scoring.services.scores import is_scored_engagement, score_lead
 from scoring.services.sla import mark_sla_met, start_sla_clock
 
 
 def _stored_score(workspace: Workspace, lead: Lead) -> tuple[int, str] | None:
-    score = LeadScore.objects.filter(workspace=workspace, lead=lead).first()
+    """The score the scoring step just stored on the lead, else the saved one."""
+    if Lead.score.is_cached(lead):
+        score = getattr(lead, "score", None)  # a cached "no score" raises AttributeError
+    else:
+        score = LeadScore.objects.filter(workspace=workspace, lead=lead).first()
     return (score.total, score.band) if score else None
 
 
@@ -36,10 +41,25 @@ def on_activity(*, workspace: Workspace, activity: Activity) -> None:
         mark_sla_met(
             workspace=workspace, lead_id=activity.lead_id, at=activity.occurred_at, is_human=human
         )
-    if ScoringRule.objects.filter(
-        workspace=workspace,
-        is_active=True,
-        kind=ScoringRule.Kind.ENGAGEMENT,
-        activity_kind=activity.kind,
-    ).exists():
+    if is_scored_engagement(workspace=workspace, activity_kind=activity.kind):
         score_lead(workspace=workspace, lead=activity.lead)
+
+
+def on_activities(*, activities: list[Activity]) -> None:
+    """on_activity for a batch (a chunk of cadence sends, from many workspaces): one query finds
+    the leads with an open SLA clock, the cached rule sets say which kinds score, and only the
+    activities that may stop a clock or move a score go through on_activity."""
+    leads = {a.lead_id for a in activities if a.direction == Activity.Direction.OUTBOUND}
+    # A batch spans workspaces: clocks are matched by their lead.
+    with unscoped():
+        clocked = set(
+            SlaClock.objects.filter(lead_id__in=leads, met_at__isnull=True).values_list(
+                "lead_id", flat=True
+            )
+        )
+    for activity in activities:
+        workspace = activity.workspace
+        with workspace_scope(workspace):
+            scored = is_scored_engagement(workspace=workspace, activity_kind=activity.kind)
+            if scored or activity.lead_id in clocked:
+                on_activity(workspace=workspace, activity=activity)

@@ -10,9 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cadences.models import Cadence, Enrollment, Step, Task, Touch
-from cadences.services.planning import due_at, next_step
+from cadences.services.planning import due_at, next_step, step_after
+from leadfollow.bulk_updates import update_objects
 from leadfollow.errors import Conflict, InvalidInput, NotFound
 from leadfollow.models import Membership, Workspace
+from leadfollow.tenancy import unscoped, workspace_scope
 from leads.models import Lead
 from leads.services.activities import log_activity
 
@@ -51,7 +53,6 @@ def get_enrollment(*, workspace: Workspace, enrollment_id: int) -> Enrollment:
     return found
 
 
-@transaction.atomic
 def enroll(
     *,
     workspace: Workspace,
@@ -60,53 +61,75 @@ def enroll(
     actor: Membership | None = None,
     start_at: datetime | None = None,
     now: datetime | None = None,
+    first_step: Step | None = None,
 ) -> Enrollment:
     """Start the cadence for the lead. Its first touch is dispatched right after commit when
-    it is due at once, so a confirmation email goes out within seconds, not at the next tick."""
+    it is due at once, so a confirmation email goes out within seconds, not at the next tick.
+    `first_step` spares the query when the caller already holds the cadence's first step."""
     now = now or timezone.now()
     if not cadence.is_active:
         raise InvalidInput(f"“{cadence.name}” is switched off.", field="cadence")
     if getattr(lead, "erased_at", None):
         raise InvalidInput("This lead's data was erased: it cannot be enrolled.", field="lead")
-    first = next_step(cadence, None)
+    first = first_step or next_step(cadence, None)
     if first is None:
         raise InvalidInput(f"“{cadence.name}” has no steps yet.", field="cadence")
-    live = Enrollment.objects.filter(workspace=workspace, lead=lead, status__in=LIVE)
-    if live.filter(cadence=cadence).exists():
+    # One read answers both questions: already in this cadence, or in one that excludes it.
+    live = list(
+        Enrollment.objects.filter(workspace=workspace, lead=lead, status__in=LIVE).select_related(
+            "cadence"
+        )
+    )
+    if any(enrollment.cadence_id == cadence.pk for enrollment in live):
         raise Conflict(f"{lead.display_name} is already in “{cadence.name}”.", field="cadence")
     if cadence.exclusive_group:
-        other = live.filter(cadence__exclusive_group=cadence.exclusive_group).first()
+        group = cadence.exclusive_group
+        other = next((e for e in live if e.cadence.exclusive_group == group), None)
         if other is not None:
             raise Conflict(
                 f"{lead.display_name} is in “{other.cadence.name}”, which excludes "
                 f"“{cadence.name}”. Stop that one first.",
                 field="cadence",
             )
-    try:
-        with transaction.atomic():
-            enrollment = Enrollment.objects.create(
-                workspace=workspace,
-                lead=lead,
-                cadence=cadence,
-                enrolled_by=actor,
-                enrolled_at=start_at or now,
-            )
-    except IntegrityError as exc:  # enrolled by a concurrent request a moment ago
-        raise Conflict(f"{lead.display_name} is already in “{cadence.name}”.") from exc
+    # The checks above raise before any write, so inside the caller's transaction the writes
+    # need no savepoint of their own; only the insert a concurrent enrollment can refuse gets
+    # one, and that Conflict is raised after the block, which leaves the caller's transaction
+    # usable.
+    with transaction.atomic(savepoint=False):
+        try:
+            with transaction.atomic():
+                enrollment = Enrollment.objects.create(
+                    workspace=workspace,
+                    lead=lead,
+                    cadence=cadence,
+                    current_step=first,
+                    enrolled_by=actor,
+                    enrolled_at=start_at or now,
+                )
+        except IntegrityError:  # enrolled by a concurrent request a moment ago
+            enrollment = None
+        if enrollment is not None:
+            _start(workspace, lead, enrollment, first, actor, now)
+    if enrollment is None:
+        raise Conflict(f"{lead.display_name} is already in “{cadence.name}”.")
+    return enrollment
+
+
+def _start(workspace, lead: Lead, enrollment: Enrollment, first: Step, actor, now) -> None:
+    """Plan the first touch, log the enrollment, and send the touch after commit if it is due."""
     touch = plan_touch(enrollment=enrollment, step=first, previous_done_at=None)
     log_activity(
         workspace=workspace,
         lead=lead,
         kind="enrolled",
-        summary=f"Enrolled in “{cadence.name}”",
-        payload={"enrollment_id": enrollment.pk, "cadence_id": cadence.pk},
+        summary=f"Enrolled in “{enrollment.cadence.name}”",
+        payload={"enrollment_id": enrollment.pk, "cadence_id": enrollment.cadence_id},
         actor=actor,
     )
     if touch.due_at <= now:
         from cadences import tasks
 
         transaction.on_commit(partial(tasks.send_touches.delay, touch_ids=[touch.pk]))
-    return enrollment
 
 
 def plan_touch(
@@ -119,12 +142,21 @@ def plan_touch(
 ) -> Touch:
     """Add the enrollment's touch number `sequence` for `step`; the number is unique in the
     enrollment, so planning the same next touch twice fails instead of sending twice."""
+    touch = _new_touch(enrollment, step, previous_done_at, now, sequence)
+    touch.save()
+    if enrollment.current_step_id != step.pk:  # a new enrollment starts on its first step
+        Enrollment.objects.filter(pk=enrollment.pk).update(current_step=step)
+        enrollment.current_step = step
+    return touch
+
+
+def _new_touch(enrollment, step, previous_done_at, now, sequence) -> Touch:
     due = due_at(
         step=step, enrollment=enrollment, lead=enrollment.lead, previous_done_at=previous_done_at
     )
     if now is not None and due < now and previous_done_at is not None:
         due = now
-    touch = Touch.objects.create(
+    return Touch(
         workspace=enrollment.workspace,
         enrollment=enrollment,
         step=step,
@@ -132,9 +164,6 @@ def plan_touch(
         channel=step.channel,
         due_at=due,
     )
-    Enrollment.objects.filter(pk=enrollment.pk).update(current_step=step)
-    enrollment.current_step = step
-    return touch
 
 
 def advance(
@@ -155,6 +184,32 @@ def advance(
         now=done_at,
         sequence=after.sequence + 1,
     )
+
+
+def advance_many(
+    *, moves: list[tuple[Enrollment, Touch]], done_at: datetime, steps: dict[int, list[Step]]
+) -> None:
+    """`advance` for a dispatcher batch, under the enrollments' row locks: the next touches in one
+    insert and the current steps in one update. `steps` holds each cadence's ordered steps.
+
+    A next touch planned already is left as it is (the unique sequence keeps it single), so one
+    such enrollment does not undo the batch. Enrollments that finish complete one by one."""
+    planned, moved = [], []
+    for enrollment, after in moves:
+        if enrollment.status != Enrollment.Status.ACTIVE:
+            continue
+        step = step_after(steps[enrollment.cadence_id], after.step)
+        if step is None:
+            with workspace_scope(enrollment.workspace):
+                complete(enrollment=enrollment, at=done_at)
+            continue
+        planned.append(_new_touch(enrollment, step, done_at, done_at, after.sequence + 1))
+        enrollment.current_step = step
+        moved.append(enrollment)
+    # A batch spans workspaces: every row carries its own.
+    with unscoped():
+        Touch.objects.bulk_create(planned, ignore_conflicts=True)
+    update_objects(Enrollment, moved, ["current_step"])
 
 
 def complete(*, enrollment: Enrollment, at: datetime) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -60,8 +59,9 @@ def intake_lead(
     """Save a lead, or merge it into the workspace's lead with the same email or phone.
 
     Raises InvalidLead naming every bad field. Two concurrent calls for one person make one
-    lead: the database's unique constraints decide, and the loser retries as a merge. After
-    commit, `lead_received` runs the registered intake steps (scoring, routing, cadences).
+    lead: the database's unique constraints decide, and the loser retries as a merge. Once the
+    lead is saved, `lead_received` runs the registered intake steps (scoring, routing, cadences)
+    in the same transaction, each in a savepoint of its own.
     """
     clean = clean_lead_fields(workspace, fields)
     for attempt in range(1, CONFLICT_RETRIES + 1):
@@ -70,14 +70,7 @@ def intake_lead(
                 result = _save_or_merge(workspace, clean, source, actor, via)
                 if consent is not None:
                     _record_consent(workspace, result.lead, consent)
-                transaction.on_commit(
-                    partial(
-                        lead_received,
-                        workspace=workspace,
-                        lead_id=result.lead.pk,
-                        is_new=result.created,
-                    )
-                )
+                lead_received(workspace=workspace, lead=result.lead, is_new=result.created)
             return result
         except IntegrityError:
             # Another request saved the same email, phone or company a moment ago.
@@ -203,7 +196,7 @@ def _record_consent(workspace: Workspace, lead: Lead, consent: ConsentInput) -> 
         )
         for channel in channels
     ]
-    labels = [Channel(channel).label.lower() for channel in channels]
+    labels = [Channel(channel).in_a_sentence for channel in channels]
     named = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
     log_activity(
         workspace=workspace,

@@ -1,8 +1,9 @@
 """What happens after a lead is saved. Later apps register their steps here.
 
 Scoring, routing, the SLA clock and cadence enrollment each register an intake step from their
-AppConfig.ready(). Each step runs in its own transaction after the lead has committed, so a failing
-rule never loses a lead: the failure is written on the lead's timeline and the step is retried.
+AppConfig.ready(). Each step runs in a savepoint of the transaction that saves the lead, so a
+failing rule never loses a lead: the failure is written on the lead's timeline and the step is
+retried in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 
 from leadfollow.models import Workspace
 from leadfollow.tenancy import workspace_scope
@@ -34,30 +35,30 @@ def registered_steps() -> list[str]:
     return list(_STEPS)
 
 
-def lead_received(*, workspace: Workspace, lead_id: int, is_new: bool) -> None:
-    """Run every intake step for the lead. Never raises: a failed step is logged and retried.
+def lead_received(*, workspace: Workspace, lead: Lead, is_new: bool) -> None:
+    """Run every intake step for the lead, in the transaction that saves it. Never raises.
 
-    The steps share one transaction and one lock on the lead: one commit per lead instead of one
-    per step, which is most of an intake's cost. Each step runs in its own savepoint, so a failing
-    step is rolled back alone and the others keep their work. Should the shared transaction itself
-    fail (a lost connection at commit), each step runs again in its own transaction.
+    The lead, its intake activity and the steps' work commit together: one commit per lead
+    instead of two, and the steps work on the saved lead instead of reading it again. Each step
+    runs in its own savepoint, so a failing step is rolled back alone, written on the lead's
+    timeline and retried by a task after commit, while the lead and the other steps keep their
+    work. The caller holds the lead's row lock (a new lead is not visible to anyone else before
+    commit).
     """
-    with workspace_scope(workspace):
-        try:
-            with transaction.atomic():
-                lead = Lead.objects.select_for_update().filter(workspace=workspace, pk=lead_id)
-                lead = lead.first()
-                if lead is None:
-                    return
-                for name in list(_STEPS):
-                    _run_step_in_savepoint(workspace, lead, name, is_new)
-            return
-        except DatabaseError:
-            logger.exception(
-                "intake steps failed together lead_id=%s; running them one by one", lead_id
-            )
-    for name in list(_STEPS):
-        run_intake_step(workspace=workspace, lead_id=lead_id, step=name, is_new=is_new)
+    with workspace_scope(workspace), transaction.atomic(savepoint=False):
+        for name in list(_STEPS):
+            _run_step_in_savepoint(workspace, lead, name, is_new)
+
+
+def _locked_lead(workspace: Workspace, lead_id: int) -> Lead | None:
+    """The lead under its row lock, with what every step reads of it (company, source, owner)
+    in the same query. Only the lead's row is locked, not the rows joined to it."""
+    return (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("account", "source", "owner__user")
+        .filter(workspace=workspace, pk=lead_id)
+        .first()
+    )
 
 
 def _run_step_in_savepoint(workspace: Workspace, lead: Lead, step: str, is_new: bool) -> None:
@@ -84,7 +85,9 @@ def run_intake_step(
 def _run_intake_step(*, workspace: Workspace, lead_id: int, step: str, is_new: bool, attempt: int):
     try:
         with transaction.atomic():
-            lead = Lead.objects.select_for_update().get(workspace=workspace, pk=lead_id)
+            lead = _locked_lead(workspace, lead_id)
+            if lead is None:
+                raise Lead.DoesNotExist(f"lead {lead_id} is gone")
             _STEPS[step](workspace=workspace, lead=lead, is_new=is_new)
     except Exception as exc:  # noqa: BLE001 - the lead is saved; any step failure is retried
         logger.exception("intake step failed step=%s lead_id=%s attempt=%s", step, lead_id, attempt)

@@ -20,7 +20,10 @@ from scoring.conditions import evaluate, referenced_fields
 from scoring.facts import lead_facts
 from scoring.models import RoutingRule, Team, TeamMember
 from scoring.services.notifications import notify_assignment
+from scoring.services.rule_sets import cached_rule_set, watch_rule_models
 from scoring.services.scores import rule_settings
+
+watch_rule_models(RoutingRule)
 
 
 @dataclass(frozen=True)
@@ -40,35 +43,66 @@ def decide_route(
 ) -> RoutingDecision:
     """Pick the owner. With `dry_run` nothing is locked or advanced (the "try it" panel)."""
     at = at or timezone.now()
-    rules = list(
-        RoutingRule.objects.filter(workspace=workspace, is_active=True).select_related(
-            "member__user", "team"
-        )
-    )
-    needed = set().union(*(referenced_fields(r.conditions) for r in rules if r.conditions))
+    rules, needed, fallback_id = _routing_setup(workspace)
     facts = lead_facts(workspace=workspace, lead=lead, needed=needed, score=score, now=at)
     for rule in rules:
         if rule.conditions and not evaluate(rule.conditions, facts):
             continue
         if rule.member_id:
-            if available_members(workspace=workspace, candidates=[rule.member], at=at):
-                return RoutingDecision(rule.member, f"Rule “{rule.name}”", rule)
+            member = _member(workspace, rule.member_id)
+            if available_members(workspace=workspace, candidates=[member], at=at):
+                return RoutingDecision(member, f"Rule “{rule.name}”", rule)
             continue  # the named rep is away or full: the next rule gets its chance
-        owner = _pick_from_team(workspace, rule.team, at, dry_run)
-        if owner is not None:
-            return RoutingDecision(owner, f"Rule “{rule.name}”, team {rule.team.name}", rule)
-    fallback = rule_settings(workspace=workspace).fallback_owner
+        picked = _pick_from_team(workspace, rule.team_id, at, dry_run)
+        if picked is not None:
+            owner, team = picked
+            return RoutingDecision(owner, f"Rule “{rule.name}”, team {team.name}", rule)
+    fallback = _member(workspace, fallback_id) if fallback_id else None
     if fallback is not None and fallback.is_active:
         return RoutingDecision(fallback, "No rule matched: fallback owner")
     return RoutingDecision(None, "No rule matched: left in the unassigned queue")
 
 
-def _pick_from_team(workspace: Workspace, team: Team, at: datetime, dry_run: bool):
-    if not dry_run:
-        team = Team.objects.select_for_update().get(workspace=workspace, pk=team.pk)
-    seats = list(
-        TeamMember.objects.filter(workspace=workspace, team=team).select_related("membership__user")
+def _routing_setup(workspace: Workspace) -> tuple[list[RoutingRule], set[str], int | None]:
+    """(active rules, the facts they read, fallback owner id), loaded once per rule change.
+    The rules come without their member and team: those are read fresh where a rule matches."""
+
+    def load():
+        rules = list(RoutingRule.objects.filter(workspace=workspace, is_active=True))
+        needed = set().union(*(referenced_fields(r.conditions) for r in rules if r.conditions))
+        return rules, needed, rule_settings(workspace=workspace).fallback_owner_id
+
+    return cached_rule_set(workspace_id=workspace.pk, name="routing", load=load)
+
+
+def _member(workspace: Workspace, member_id: int) -> Membership | None:
+    return (
+        Membership.objects.select_related("user").filter(workspace=workspace, pk=member_id).first()
     )
+
+
+def _pick_from_team(workspace: Workspace, team_id: int, at: datetime, dry_run: bool):
+    """(the team's next free rep, the team), or None when nobody in it can take a lead.
+
+    One query locks the team's row and reads its seats. The lock makes concurrent intakes take
+    turns; the rotation's state they share lives in the locked row (last assigned), except for
+    a weighted team's seat weights, which are read again once the lock is held.
+    """
+    seats = TeamMember.objects.filter(workspace=workspace, team_id=team_id).select_related(
+        "team", "membership__user"
+    )
+    if not dry_run:
+        seats = seats.select_for_update(of=("team",))
+    seats = list(seats)
+    if not seats:
+        return None
+    team = seats[0].team
+    if team.strategy == Team.Strategy.WEIGHTED and not dry_run:
+        seats = list(
+            TeamMember.objects.filter(workspace=workspace, team=team).select_related(
+                "membership__user"
+            )
+        )
     free = {
         m.pk
         for m in available_members(
@@ -93,7 +127,7 @@ def _pick_from_team(workspace: Workspace, team: Team, at: datetime, dry_run: boo
     if not dry_run:
         team.last_assigned = chosen
         team.save(update_fields=["last_assigned"])
-    return chosen.membership
+    return chosen.membership, team
 
 
 def _after(seats: list[TeamMember], team: Team, seat: TeamMember) -> int:
@@ -115,7 +149,7 @@ def _smooth_weighted(seats: list[TeamMember], dry_run: bool) -> TeamMember:
     return chosen
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # intake runs each step in a savepoint of its own
 def route_lead(
     *, workspace: Workspace, lead: Lead, score: tuple[int, str] | None = None
 ) -> RoutingDecision:

@@ -18,6 +18,7 @@ from scoring import tasks
 from scoring.conditions import validate_condition
 from scoring.models import RoutingRule, RuleSettings, ScoringRule, SlaPolicy, Team
 from scoring.services.audit import record_rule_change, snapshot
+from scoring.services.rule_sets import rules_changed
 from scoring.services.scores import ENGAGEMENT_KINDS, rule_settings
 
 SUBJECTS: dict[str, type[models.Model]] = {
@@ -202,6 +203,7 @@ def move_rule(
     for position, item in enumerate(ordered, start=1):
         item.position = position
     SUBJECTS[subject].objects.bulk_update(ordered, ["position"])
+    rules_changed(workspace_id=workspace.pk)  # a bulk update sends no save signal
     record_rule_change(
         workspace=workspace,
         actor=actor,

@@ -14,6 +14,9 @@ from scoring.availability import OPEN_STATUSES
 from scoring.conditions import evaluate, referenced_fields
 from scoring.facts import lead_facts
 from scoring.models import LeadScore, RuleSettings, ScoringRule
+from scoring.services.rule_sets import cached_rule_set, watch_rule_models
+
+watch_rule_models(ScoringRule, RuleSettings)
 
 # Activity kinds engagement rules can score. The channel and inbox apps log these kinds.
 ENGAGEMENT_KINDS = {
@@ -63,6 +66,29 @@ def band_for(total: int, bands: list[dict]) -> str:
 
 def active_scoring_rules(*, workspace: Workspace) -> list[ScoringRule]:
     return list(ScoringRule.objects.filter(workspace=workspace, is_active=True))
+
+
+@dataclass(frozen=True)
+class _ScoringSetup:
+    rules: list[ScoringRule]
+    settings: RuleSettings
+    engagement_kinds: frozenset[str]
+
+
+def _scoring_setup(workspace: Workspace) -> _ScoringSetup:
+    """The active rules and settings, loaded once per rule change (read-only: shared)."""
+
+    def load() -> _ScoringSetup:
+        rules = active_scoring_rules(workspace=workspace)
+        kinds = frozenset(r.activity_kind for r in rules if r.kind == ScoringRule.Kind.ENGAGEMENT)
+        return _ScoringSetup(rules, rule_settings(workspace=workspace), kinds)
+
+    return cached_rule_set(workspace_id=workspace.pk, name="scoring", load=load)
+
+
+def is_scored_engagement(*, workspace: Workspace, activity_kind: str) -> bool:
+    """Whether an active engagement rule scores this kind of activity."""
+    return activity_kind in _scoring_setup(workspace).engagement_kinds
 
 
 def compute_score(
@@ -116,14 +142,15 @@ def _engagement_activities(workspace, lead: Lead, rules) -> list[tuple[str, date
 
 
 def score_lead(*, workspace: Workspace, lead: Lead) -> LeadScore:
-    """Recompute and store the lead's score with its breakdown."""
+    """Recompute and store the lead's score with its breakdown. The lead keeps it (`lead.score`),
+    so the intake steps after scoring read it without a query."""
+    setup = _scoring_setup(workspace)
     result = compute_score(
-        workspace=workspace,
-        lead=lead,
-        rules=active_scoring_rules(workspace=workspace),
-        settings=rule_settings(workspace=workspace),
+        workspace=workspace, lead=lead, rules=setup.rules, settings=setup.settings
     )
-    return _store(workspace, lead, result)
+    score = _store(workspace, lead, result)
+    lead.score = score
+    return score
 
 
 def rescore_open_leads(*, workspace: Workspace) -> int:
@@ -142,16 +169,21 @@ def rescore_open_leads(*, workspace: Workspace) -> int:
 
 
 def _store(workspace: Workspace, lead: Lead, result: ScoreResult) -> LeadScore:
-    score, _ = LeadScore.objects.update_or_create(
+    """One upsert (INSERT … ON CONFLICT UPDATE): no read first, no savepoint."""
+    score = LeadScore(
         workspace=workspace,
         lead=lead,
-        defaults={
-            "fit": result.fit,
-            "engagement": result.engagement,
-            "total": result.total,
-            "band": result.band,
-            "breakdown": [asdict(line) for line in result.lines],
-            "computed_at": timezone.now(),
-        },
+        fit=result.fit,
+        engagement=result.engagement,
+        total=result.total,
+        band=result.band,
+        breakdown=[asdict(line) for line in result.lines],
+        computed_at=timezone.now(),
+    )
+    LeadScore.objects.bulk_create(
+        [score],
+        update_conflicts=True,
+        unique_fields=["lead"],
+        update_fields=["fit", "engagement", "total", "band", "breakdown", "computed_at"],
     )
     return score

@@ -19,21 +19,40 @@ from scoring.conditions import evaluate, referenced_fields
 from scoring.facts import lead_facts
 from scoring.models import Holiday, Notification, SlaClock, SlaPolicy, TeamMember
 from scoring.services.notifications import notify
+from scoring.services.rule_sets import cached_rule_set, watch_rule_models
+
+watch_rule_models(SlaPolicy, Holiday)
 
 logger = logging.getLogger(__name__)
 TICK_BATCH = 200
 
 
 def business_hours(*, workspace: Workspace) -> BusinessHours:
+    holidays = cached_rule_set(
+        workspace_id=workspace.pk,
+        name="holidays",
+        load=lambda: frozenset(
+            Holiday.objects.filter(workspace=workspace).values_list("date", flat=True)
+        ),
+    )
     return BusinessHours(
         zone=workspace.tzinfo,
         weekdays=frozenset(workspace.business_days),
         opens=workspace.business_hours_start,
         closes=workspace.business_hours_end,
-        holidays=frozenset(
-            Holiday.objects.filter(workspace=workspace).values_list("date", flat=True)
-        ),
+        holidays=holidays,
     )
+
+
+def _active_policies(workspace: Workspace) -> tuple[list[SlaPolicy], set[str]]:
+    """(active policies in order, the facts they read), loaded once per rule change."""
+
+    def load():
+        policies = list(SlaPolicy.objects.filter(workspace=workspace, is_active=True))
+        needed = set().union(*(referenced_fields(p.conditions) for p in policies if p.conditions))
+        return policies, needed
+
+    return cached_rule_set(workspace_id=workspace.pk, name="sla", load=load)
 
 
 def matching_policy(
@@ -43,8 +62,7 @@ def matching_policy(
     score: tuple[int, str] | None = None,
     at: datetime | None = None,
 ) -> SlaPolicy | None:
-    policies = list(SlaPolicy.objects.filter(workspace=workspace, is_active=True))
-    needed = set().union(*(referenced_fields(p.conditions) for p in policies if p.conditions))
+    policies, needed = _active_policies(workspace)
     facts = lead_facts(workspace=workspace, lead=lead, needed=needed, score=score, now=at)
     return next((p for p in policies if not p.conditions or evaluate(p.conditions, facts)), None)
 
@@ -73,7 +91,7 @@ def start_sla_clock(
     if policy is None:
         return None
     warn_at, due_at = deadlines(workspace=workspace, policy=policy, start=start)
-    return SlaClock.objects.create(
+    clock = SlaClock.objects.create(
         workspace=workspace,
         lead=lead,
         policy=policy,
@@ -81,6 +99,8 @@ def start_sla_clock(
         warn_at=warn_at,
         due_at=due_at,
     )
+    lead.sla = clock  # the intake's answer shows it without reading it back
+    return clock
 
 
 def mark_sla_met(*, workspace: Workspace, lead_id: int, at: datetime, is_human: bool) -> bool:

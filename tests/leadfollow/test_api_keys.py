@@ -64,6 +64,12 @@ def test_revoked_key_gets_401_at_once(api_client, api_key, manager_client):
     assert api_client.get(WORKSPACE_URL).status_code == 401
 
 
+def test_key_in_use_gets_401_at_once_when_revoked(api_client, api_key, manager_client):
+    assert api_client.get(WORKSPACE_URL).status_code == 200  # the found key is now cached
+    manager_client.post(reverse("leadfollow:api-key-revoke", args=[api_key.api_key.pk]))
+    assert api_client.get(WORKSPACE_URL).status_code == 401
+
+
 def test_revoke_over_htmx_returns_the_row_marked_revoked(manager_client, api_key):
     response = manager_client.post(
         reverse("leadfollow:api-key-revoke", args=[api_key.api_key.pk]), HTTP_HX_REQUEST="true"

@@ -1,0 +1,110 @@
+"""Intake keeps each workspace's rules loaded: every change must reach the very next lead."""
+
+import pytest
+from django.core.cache import cache
+
+from cadences.models import Enrollment
+from leadfollow.tenancy import workspace_scope
+from leads.services import intake_lead
+from scoring.models import SlaClock
+from scoring.services import rule_sets
+from scoring.services.rules import move_rule, set_rule_active
+from tests.factories import (
+    CadenceFactory,
+    MembershipFactory,
+    RoutingRuleFactory,
+    ScoringRuleFactory,
+    SlaPolicyFactory,
+    StepFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _intake(workspace, email: str):
+    with workspace_scope(workspace):
+        return intake_lead(workspace=workspace, fields={"email": email}).lead
+
+
+def test_scoring_rule_added_after_a_lead_scores_the_next_one(workspace):
+    ScoringRuleFactory(workspace=workspace, points=10, conditions={})
+    assert _intake(workspace, "ann@globex.example").score.total == 10
+    ScoringRuleFactory(workspace=workspace, points=5, conditions={})
+    assert _intake(workspace, "bob@globex.example").score.total == 15
+
+
+def test_routing_rule_switched_off_routes_the_next_lead_elsewhere(workspace, rep, manager):
+    first = RoutingRuleFactory(workspace=workspace, member=rep, position=1)
+    RoutingRuleFactory(workspace=workspace, member=manager, position=2)
+    assert _intake(workspace, "ann@globex.example").owner == rep
+    with workspace_scope(workspace):
+        set_rule_active(
+            workspace=workspace,
+            subject="routing_rule",
+            rule_id=first.pk,
+            is_active=False,
+            actor=manager,
+        )
+    assert _intake(workspace, "bob@globex.example").owner == manager
+
+
+def test_moving_a_routing_rule_up_lets_it_win_the_next_lead(workspace, rep, manager):
+    RoutingRuleFactory(workspace=workspace, member=rep, position=1)
+    second = RoutingRuleFactory(workspace=workspace, member=manager, position=2)
+    assert _intake(workspace, "ann@globex.example").owner == rep
+    with workspace_scope(workspace):
+        move_rule(
+            workspace=workspace,
+            subject="routing_rule",
+            rule_id=second.pk,
+            direction="up",
+            actor=manager,
+        )
+    assert _intake(workspace, "bob@globex.example").owner == manager
+
+
+def test_rep_deactivated_after_their_rule_was_loaded_gets_no_lead(workspace):
+    rep = MembershipFactory(workspace=workspace)
+    RoutingRuleFactory(workspace=workspace, member=rep)
+    assert _intake(workspace, "ann@globex.example").owner == rep
+    rep.is_active = False
+    rep.save()
+    assert _intake(workspace, "bob@globex.example").owner is None
+
+
+def test_sla_policy_deleted_after_a_lead_starts_no_clock_for_the_next(workspace):
+    policy = SlaPolicyFactory(workspace=workspace)
+    _intake(workspace, "ann@globex.example")
+    policy.delete()
+    _intake(workspace, "bob@globex.example")
+    with workspace_scope(workspace):
+        assert SlaClock.objects.count() == 1
+
+
+def test_cadence_set_to_auto_enroll_enrolls_the_next_lead(workspace):
+    cadence = CadenceFactory(workspace=workspace)
+    StepFactory(cadence=cadence)
+    _intake(workspace, "ann@globex.example")
+    cadence.auto_enroll = True
+    cadence.save()
+    bob = _intake(workspace, "bob@globex.example")
+    with workspace_scope(workspace):
+        assert list(Enrollment.objects.values_list("lead_id", flat=True)) == [bob.pk]
+
+
+@pytest.mark.django_db(transaction=True)  # each intake its own transaction, as in production
+def test_another_process_s_change_is_seen_once_the_shared_token_moves(workspace):
+    """Another process replaces the token in the shared cache; this one's loaded rules go."""
+    rule = ScoringRuleFactory(workspace=workspace, points=10, conditions={})
+    assert _intake(workspace, "ann@globex.example").score.total == 10
+    with workspace_scope(workspace):
+        type(rule).objects.filter(pk=rule.pk).update(points=20)  # no signal, as elsewhere
+    cache.set(f"rule-sets-version:{workspace.pk}", "set-by-another-process", timeout=None)
+    assert _intake(workspace, "bob@globex.example").score.total == 20
+
+
+def test_loaded_rules_are_kept_while_nothing_changes(workspace):
+    loads = []
+    for _ in range(2):
+        rule_sets.cached_rule_set(workspace_id=workspace.pk, name="t", load=lambda: loads.append(1))
+    assert loads == [1]
