@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from django import forms
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
+from cadences import templating
 from leadfollow.errors import DomainError
 from leadfollow.forms import add_domain_error, time_zone_choices
 from leadfollow.models import Membership, Workspace
 from leads.models import Lead, LeadSource
 from leads.normalize import TEXT_LIMITS, InvalidLead
 from leads.selectors import LEAD_ORDERINGS
+from leads.services.call_log import CALL_OUTCOMES, LONGEST_CALL_MINUTES
 from leads.services.changes import NOTE_LIMIT
 
 ME, UNASSIGNED, NOBODY = "me", "unassigned", "none"
@@ -204,11 +209,45 @@ class LeadAddForm(LeadDetailsForm):
         return {name: self.cleaned_data[name] for name in LeadDetailsForm.base_fields}
 
 
+@cache
+def _lead_zone_choices() -> tuple[tuple[str, str], ...]:
+    """Read once a process: listing the zones walks the tz database on disk (~600 files)."""
+    return (("", "From the phone number"), *time_zone_choices())
+
+
+@cache
+def _zone_options() -> tuple[tuple[str, str], ...]:
+    """(value, the option's markup with "{}" where ` selected` goes), built once a process."""
+    return tuple(
+        (value, f'\n  <option value="{escape(value)}"{{}}>{escape(label)}</option>\n')
+        for value, label in _lead_zone_choices()
+    )
+
+
+class _ZoneSelect(forms.Select):
+    """The same `<select>` as Django's, with its ~600 options written from cached markup: one
+    template per option made the time zone list half of the lead page's rendering time."""
+
+    template_name = "leads/widgets/zone_select.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        chosen = set(context["widget"]["value"])
+        context["widget"]["options_html"] = mark_safe(  # noqa: S308 - every part is escaped
+            "".join(
+                option.format(" selected" if zone in chosen else "")
+                for zone, option in _zone_options()
+            )
+        )
+        return context
+
+    def optgroups(self, name, value, attrs=None):
+        return []  # the options come from options_html
+
+
 class LeadEditForm(LeadDetailsForm):
     time_zone = forms.ChoiceField(
-        label="Time zone",
-        required=False,
-        choices=lambda: [("", "From the phone number")] + time_zone_choices(),
+        label="Time zone", required=False, choices=_lead_zone_choices, widget=_ZoneSelect
     )
 
     def __init__(self, data=None, *, lead: Lead):
@@ -259,3 +298,158 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Called, left a voicemail…"}),
         error_messages={"required": "Write the note first."},
     )
+
+
+# Browsers send "2026-11-23T14:30" from <input type="datetime-local">; Django reads it in the
+# active time zone (the workspace's, set by the middleware).
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _local_datetime(label: str, *, required: bool = True) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        input_formats=[LOCAL_INPUT_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMAT),
+        error_messages={
+            "invalid": "Give a date and a time, e.g. 2026-11-24 10:30.",
+            "required": "Give the date and time.",
+        },
+    )
+
+
+class ReplyForm(forms.Form):
+    """A rep's email or text. The variables are filled (and checked) by `render_reply`."""
+
+    channel = forms.ChoiceField(
+        label="Reply by",
+        choices=[("sms", "Text (SMS)"), ("email", "Email")],
+        widget=forms.RadioSelect,
+    )
+    template = forms.ChoiceField(label="Start from a template", required=False)
+    subject = forms.CharField(label="Subject", required=False, max_length=300)
+    body = forms.CharField(
+        label="Message",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text='Variables like {{ lead.first_name | "there" }} are filled in for this lead.',
+        error_messages={"required": "Write the message first."},
+    )
+    # One id per composed message: sending it twice (a double click) sends once.
+    send_id = forms.CharField(widget=forms.HiddenInput, max_length=40)
+
+    def __init__(self, data=None, *, templates: list, initial: dict | None = None):
+        super().__init__(data, initial=initial, auto_id="reply_%s")
+        self.fields["template"].choices = [("", "No template")] + [
+            (
+                str(template.pk),
+                f"{template.name} · {'Email' if template.channel == 'email' else 'Text'}",
+            )
+            for template in templates
+        ]
+
+
+class CallStartForm(forms.Form):
+    rep_phone = forms.CharField(
+        label="Your phone",
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text="We ring this phone first, then connect you to the lead.",
+        error_messages={"required": "Give the phone we should ring you on."},
+    )
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, auto_id="call_%s", **kwargs)
+
+
+class CallLogForm(forms.Form):
+    """How a call went: after a click-to-call (`call` set) or one made from another phone."""
+
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=[("", "Choose…"), *CALL_OUTCOMES.items()],
+        error_messages={"required": "Choose how the call went."},
+    )
+    duration = forms.IntegerField(
+        label="Duration (minutes)",
+        required=False,
+        min_value=0,
+        max_value=LONGEST_CALL_MINUTES,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    meeting_at = _local_datetime("Meeting time (if one was booked)", required=False)
+    notes = forms.CharField(
+        label="Notes", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    call = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, prefix: str = "log", **kwargs):
+        super().__init__(data, prefix=prefix, **kwargs)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("outcome") == "meeting_booked" and not data.get("meeting_at"):
+            self.add_error("meeting_at", "Give the meeting's date and time.")
+        return data
+
+    @property
+    def duration_seconds(self) -> int | None:
+        minutes = self.cleaned_data.get("duration")
+        return None if minutes is None else minutes * 60
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(
+        label="What needs doing",
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "Call back about the quote"}),
+        error_messages={"required": "Say what needs doing."},
+    )
+    due_at = _local_datetime("Due")
+    notes = forms.CharField(
+        label="Notes", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, auto_id="task_%s", **kwargs)
+
+
+class MeetingForm(forms.Form):
+    at = _local_datetime("Meeting time")
+    note = forms.CharField(label="Note", required=False, max_length=200)
+    confirmed = forms.BooleanField(
+        label="The lead confirmed this time",
+        required=False,
+        help_text="Unconfirmed meetings wait in the owner's inbox until confirmed.",
+    )
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, auto_id="meeting_%s", **kwargs)
+
+
+class ReplyTemplateForm(forms.Form):
+    """A saved reply. Its variables are checked here, where the template language is known."""
+
+    name = forms.CharField(
+        max_length=120, help_text="Reps pick the template by this name, e.g. “Missed you”."
+    )
+    channel = forms.ChoiceField(
+        label="For", choices=[("sms", "Text (SMS)"), ("email", "Email")], widget=forms.RadioSelect
+    )
+    subject = forms.CharField(label="Subject (email only)", required=False, max_length=300)
+    body = forms.CharField(
+        label="Message",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text='Use variables like {{ lead.first_name | "there" }}: they are filled in for '
+        "each lead.",
+        error_messages={"required": "Write the message."},
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for field in ("subject", "body"):
+            errors = templating.validate(data.get(field) or "")
+            if errors:
+                self.add_error(field, [str(error) for error in errors])
+        return data

@@ -1,7 +1,17 @@
 from django.urls import path
 
 from leads import api
-from leads.views import imports, lead_detail, lead_list, public_form, sources
+from leads.views import (
+    accounts,
+    imports,
+    inbox,
+    lead_actions,
+    lead_detail,
+    lead_list,
+    public_form,
+    reply_templates,
+    sources,
+)
 
 app_name = "leads"
 
@@ -47,3 +57,72 @@ source_patterns = [
 ]
 
 urlpatterns = api_patterns + page_patterns + source_patterns
+
+# Acting from the lead page: reply, call, log a call, task, meeting, the cadence's controls.
+lead_action_patterns = [
+    path("leads/<int:lead_id>/reply/", lead_actions.lead_reply, name="lead-reply"),
+    path(
+        "leads/<int:lead_id>/reply/preview/",
+        lead_actions.lead_reply_preview,
+        name="lead-reply-preview",
+    ),
+    path("leads/<int:lead_id>/call/", lead_actions.lead_call, name="lead-call"),
+    path("leads/<int:lead_id>/call/log/", lead_actions.lead_call_log, name="lead-call-log"),
+    path("leads/<int:lead_id>/tasks/new/", lead_actions.lead_task, name="lead-task"),
+    path("leads/<int:lead_id>/meeting/", lead_actions.lead_meeting, name="lead-meeting"),
+    path("leads/<int:lead_id>/header/", lead_actions.lead_header, name="lead-header"),
+    *(
+        path(
+            f"leads/enrollments/<int:enrollment_id>/{action}/",
+            lead_actions.lead_enrollment_action,
+            {"action": action},
+            name=f"lead-enrollment-{action}",
+        )
+        for action in lead_actions.ENROLLMENT_ACTIONS
+    ),
+]
+urlpatterns += lead_action_patterns
+
+inbox_patterns = [
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/live/", inbox.inbox_live, name="inbox-live"),
+    path("inbox/queue/tasks/<int:task_id>/done/", inbox.inbox_task_done, name="inbox-task-done"),
+    path(
+        "inbox/queue/meetings/<int:lead_id>/confirm/",
+        inbox.inbox_meeting_confirm,
+        name="inbox-meeting-confirm",
+    ),
+]
+urlpatterns += inbox_patterns
+
+# Accounts: every contact at a company, for reaching a second person there.
+account_patterns = [
+    path("accounts/", accounts.account_list, name="account-list"),
+    path("accounts/<int:account_id>/", accounts.account_detail, name="account-detail"),
+]
+urlpatterns += account_patterns
+
+# Settings → Reply templates (managers): the saved replies of the lead page's composer.
+reply_template_patterns = [
+    path(
+        "settings/reply-templates/",
+        reply_templates.reply_template_list,
+        name="reply-template-list",
+    ),
+    path(
+        "settings/reply-templates/new/",
+        reply_templates.reply_template_form,
+        name="reply-template-new",
+    ),
+    path(
+        "settings/reply-templates/<int:template_id>/",
+        reply_templates.reply_template_form,
+        name="reply-template-edit",
+    ),
+    path(
+        "settings/reply-templates/<int:template_id>/delete/",
+        reply_templates.reply_template_delete,
+        name="reply-template-delete",
+    ),
+]
+urlpatterns += reply_template_patterns

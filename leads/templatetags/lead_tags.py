@@ -107,7 +107,7 @@ def day_heading(day: str) -> str:
         return "Today"
     if when == today - timedelta(days=1):
         return "Yesterday"
-    return when.strftime("%A, %B %-d" if when.year == today.year else "%A, %B %-d, %Y")
+    return when.strftime("%a, %b %-d" if when.year == today.year else "%a, %b %-d, %Y")
 
 
 # kind -> icon in static/img/lead-icons.svg. Kinds other apps add fall back to their channel.
@@ -139,15 +139,21 @@ def activity_icon(activity: Activity) -> str:
     return _CHANNEL_ICONS.get(activity.channel, "dot")
 
 
+# Read once: an enum's `.values` builds a new list at every call, and a timeline page asks for
+# a label two hundred times.
+_CHANNEL_LABELS = dict(Channel.choices)
+_KIND_LABELS = dict(Activity.Kind.choices)
+
+
 @register.filter
 def channel_label(channel: str) -> str:
-    return Channel(channel).label if channel in Channel.values else channel
+    return _CHANNEL_LABELS.get(channel, channel)
 
 
 @register.filter
 def activity_label(activity: Activity) -> str:
-    if activity.kind in Activity.Kind.values:
-        return Activity.Kind(activity.kind).label
+    if activity.kind in _KIND_LABELS:
+        return _KIND_LABELS[activity.kind]
     return activity.kind.replace("_", " ").capitalize()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -13,25 +12,8 @@ from leadfollow.roles import member_required
 from leadfollow.selectors import workspace_members
 from leads import selectors
 from leads.lead_forms import LeadEditForm, LeadStateForm, NoteForm, show_service_errors
-from leads.models import Lead
 from leads.services.changes import add_note, update_lead
-
-TIMELINE_PAGE = 100
-
-
-def _context(request: HttpRequest, lead: Lead, **forms) -> dict:
-    """Everything the page and its partials show; `forms` replaces a fresh form with a bound one."""
-    workspace = request.workspace
-    members = list(workspace_members(workspace=workspace))
-    activities = selectors.lead_timeline(workspace=workspace, lead_id=lead.pk)
-    return {
-        "lead": lead,
-        "timeline": Paginator(activities, TIMELINE_PAGE).get_page(request.GET.get("page")),
-        "edit_form": forms.get("edit_form") or LeadEditForm(lead=lead),
-        "state_form": forms.get("state_form") or LeadStateForm(lead=lead, members=members),
-        "note_form": forms.get("note_form") or NoteForm(),
-        "state_error": forms.get("state_error"),
-    }
+from leads.views.lead_page import page_context as _context
 
 
 @member_required()
@@ -86,7 +68,7 @@ def lead_state(request: HttpRequest, lead_id: int) -> HttpResponse:
 @member_required()
 @require_POST
 def lead_note(request: HttpRequest, lead_id: int) -> HttpResponse:
-    """Add a note; htmx swaps the activity column (the note form and the timeline)."""
+    """Add a note; htmx swaps the note form, and the timeline out of band."""
     lead = selectors.get_lead(workspace=request.workspace, lead_id=lead_id)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -104,7 +86,8 @@ def lead_note(request: HttpRequest, lead_id: int) -> HttpResponse:
                 messages.success(request, "Note added.")
                 return redirect("leads:lead-detail", lead_id=lead.pk)
             form = None  # a fresh, empty form under the new note
-    template = "leads/_lead_activity.html" if request.htmx else "leads/lead_detail.html"
+    template = "leads/_action_response.html" if request.htmx else "leads/lead_detail.html"
     # htmx swaps only 2xx answers: the form with its errors must come back as a 200 there.
     status = 400 if form and form.errors and not request.htmx else 200
-    return render(request, template, _context(request, lead, note_form=form), status=status)
+    context = _context(request, lead, note_form=form, panel="leads/_note_form.html")
+    return render(request, template, context, status=status)
