@@ -9,7 +9,7 @@ from django import forms
 
 from leadfollow.forms import time_zone_choices
 from leadfollow.models import Membership, Workspace
-from scoring.models import RepAvailability, ScoringRule, SlaPolicy, Team
+from scoring.models import Notification, RepAvailability, ScoringRule, SlaPolicy, Team
 from scoring.services.scores import ENGAGEMENT_KINDS
 from scoring.services.teams import Seat
 
@@ -206,8 +206,19 @@ class AvailabilityForm(forms.Form):
     open_cap = forms.IntegerField(
         label="At most open leads at once", min_value=1, max_value=10000, required=False
     )
-    notify_by_email = forms.BooleanField(label="Email me new leads and SLA alerts", required=False)
-    notify_by_sms = forms.BooleanField(label="Text me new leads and SLA alerts", required=False)
+    # Every alert shows under the bell; these choose which also come by email or text.
+    email_kinds = forms.MultipleChoiceField(
+        label="By email",
+        choices=Notification.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sms_kinds = forms.MultipleChoiceField(
+        label="By text",
+        choices=Notification.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     mobile_phone = forms.CharField(label="Mobile number for texts", max_length=20, required=False)
 
     def __init__(self, *args, availability: RepAvailability, **kwargs):
@@ -219,11 +230,11 @@ class AvailabilityForm(forms.Form):
                 "time_zone",
                 "daily_cap",
                 "open_cap",
-                "notify_by_email",
-                "notify_by_sms",
                 "mobile_phone",
             )
         }
+        initial["email_kinds"] = availability.email_kinds if availability.notify_by_email else []
+        initial["sms_kinds"] = availability.sms_kinds if availability.notify_by_sms else []
         for day in range(7):
             spans = hours.get(str(day)) or []
             initial[f"day_{day}_on"] = bool(spans)
@@ -269,11 +280,25 @@ class AvailabilityForm(forms.Form):
             "time_zone",
             "daily_cap",
             "open_cap",
-            "notify_by_email",
-            "notify_by_sms",
             "mobile_phone",
         )
-        return {**{key: data[key] for key in keep}, "working_hours": hours}
+        alerts = {
+            "email_kinds": data["email_kinds"],
+            "notify_by_email": bool(data["email_kinds"]),
+            "sms_kinds": data["sms_kinds"],
+            "notify_by_sms": bool(data["sms_kinds"]),
+        }
+        return {**{key: data[key] for key in keep}, **alerts, "working_hours": hours}
+
+    @property
+    def alert_rows(self) -> list[tuple[str, object, object]]:
+        """(kind label, its email checkbox, its text checkbox): one table row per kind."""
+        return [
+            (label, email, sms)
+            for (_, label), email, sms in zip(
+                Notification.Kind.choices, self["email_kinds"], self["sms_kinds"], strict=True
+            )
+        ]
 
 
 class TimeOffForm(forms.Form):

@@ -146,6 +146,10 @@ def _default_hours() -> dict:
     return {str(day): [["09:00", "17:00"]] for day in range(5)}
 
 
+def _every_alert_kind() -> list[str]:
+    return list(Notification.Kind.values)
+
+
 class RepAvailability(WorkspaceOwned):
     """When a rep takes new leads, and how they want to be alerted."""
 
@@ -157,9 +161,24 @@ class RepAvailability(WorkspaceOwned):
     working_hours = models.JSONField(default=_default_hours)  # weekday -> [[start, end], …]
     daily_cap = models.PositiveIntegerField(null=True, blank=True)
     open_cap = models.PositiveIntegerField(null=True, blank=True)
+    # The switch per channel; the kinds say which alerts it carries (Notification.Kind values).
+    # Every kind by default, so a rep who only turned a channel on gets what they always got.
     notify_by_email = models.BooleanField(default=False)
     notify_by_sms = models.BooleanField(default=False)
+    email_kinds = models.JSONField(default=_every_alert_kind, blank=True)
+    sms_kinds = models.JSONField(default=_every_alert_kind, blank=True)
     mobile_phone = models.CharField(max_length=20, blank=True)
+
+    def alert_channels(self, kind: str) -> list[str]:
+        """The channels besides the app that carry an alert of this kind."""
+        return [
+            channel
+            for channel, on, kinds in (
+                ("email", self.notify_by_email, self.email_kinds),
+                ("sms", self.notify_by_sms and bool(self.mobile_phone), self.sms_kinds),
+            )
+            if on and kind in kinds
+        ]
 
 
 class TimeOff(WorkspaceOwned):

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from leadfollow.errors import NotFound
 from leadfollow.models import Membership, Workspace
 from leadfollow.selectors import workspace_members
 from scoring.models import (
     Holiday,
+    Notification,
     RepAvailability,
     RoutingRule,
     RuleChange,
@@ -84,3 +86,30 @@ def rule_history(*, workspace: Workspace, subject: str | None = None) -> QuerySe
     if subject:
         changes = changes.filter(subject=subject)
     return changes.order_by("-created_at", "-pk")
+
+
+def member_notifications(*, workspace: Workspace, recipient: Membership) -> QuerySet[Notification]:
+    """The member's notifications, newest first, with their leads."""
+    return (
+        Notification.objects.filter(workspace=workspace, recipient=recipient)
+        .select_related("lead")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def unread_notification_count(*, workspace: Workspace, recipient: Membership) -> int:
+    return Notification.objects.filter(
+        workspace=workspace, recipient=recipient, read_at__isnull=True
+    ).count()
+
+
+def get_notification(
+    *, workspace: Workspace, recipient: Membership, notification_id: int
+) -> Notification:
+    """One of the member's own notifications; anyone else's is not found."""
+    found = Notification.objects.filter(
+        workspace=workspace, recipient=recipient, pk=notification_id
+    ).first()
+    if found is None:
+        raise NotFound("No such notification.")
+    return found

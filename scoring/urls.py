@@ -1,6 +1,16 @@
 from django.urls import path
 
-from scoring.views import availability, conditions, history, routing, rules, scoring, slas
+from scoring.views import (
+    availability,
+    conditions,
+    history,
+    notifications,
+    routing,
+    rules,
+    scoring,
+    slas,
+    team_board,
+)
 
 app_name = "scoring"
 
@@ -56,3 +66,22 @@ urlpatterns = [
     ),
     path("rules/history/", history.rule_history, name="rule-history"),
 ]
+
+notification_patterns = [
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/bell/", notifications.notification_bell, name="notification-bell"),
+    path("notifications/read/", notifications.notifications_read, name="notifications-read"),
+    path(
+        "notifications/<int:notification_id>/",
+        notifications.notification_open,
+        name="notification-open",
+    ),
+]
+urlpatterns += notification_patterns
+
+# The managers' team board in the Inbox section.
+team_board_patterns = [
+    path("inbox/team/", team_board.team_board, name="team-board"),
+    path("inbox/team/reassign/", team_board.team_reassign, name="team-reassign"),
+]
+urlpatterns += team_board_patterns

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from leadfollow.models import Membership, Workspace
 from leads.models import Lead
@@ -20,19 +21,25 @@ logger = logging.getLogger(__name__)
 def notify(
     *, workspace: Workspace, recipient: Membership, kind: str, text: str, lead: Lead | None = None
 ) -> Notification:
-    """Create an in-app notification and, after commit, send it the ways the member chose."""
+    """Create an in-app notification and, after commit, send it by email or SMS when the member
+    chose that channel for this kind of alert."""
     notification = Notification.objects.create(
         workspace=workspace, recipient=recipient, kind=kind, text=text[:300], lead=lead
     )
     prefs = RepAvailability.objects.filter(workspace=workspace, membership=recipient).first()
-    if prefs is not None and (prefs.notify_by_email or prefs.notify_by_sms):
-        transaction.on_commit(partial(_deliver, notification.pk, recipient, prefs, text, lead))
+    channels = prefs.alert_channels(kind) if prefs is not None else []
+    if channels:
+        job = partial(_deliver, notification.pk, recipient, prefs, text, lead, channels)
+        transaction.on_commit(job)
     return notification
 
 
-def _deliver(notification_id: int, recipient: Membership, prefs, text: str, lead) -> None:
-    link = settings.BASE_URL + (reverse("leads:lead-detail", args=[lead.pk]) if lead else "/")
-    if prefs.notify_by_email:
+def _deliver(
+    notification_id: int, recipient: Membership, prefs, text: str, lead, channels: list[str]
+) -> None:
+    # Through the notification, so following the link also marks it read under the bell.
+    link = settings.BASE_URL + reverse("scoring:notification-open", args=[notification_id])
+    if "email" in channels:
         send_mail(
             subject=f"LeadFollow: {text[:80]}",
             message=f"{text}\n\n{link}\n",
@@ -40,7 +47,7 @@ def _deliver(notification_id: int, recipient: Membership, prefs, text: str, lead
             recipient_list=[recipient.user.email],
             fail_silently=True,
         )
-    if prefs.notify_by_sms and prefs.mobile_phone:
+    if "sms" in channels:
         from channels.services.sending import text_a_member
 
         text_a_member(
@@ -58,3 +65,15 @@ def notify_assignment(*, workspace: Workspace, lead: Lead, owner: Membership, re
         lead=lead,
         text=f"New lead: {lead.display_name}. {reason}",
     )
+
+
+def mark_notifications_read(
+    *, workspace: Workspace, recipient: Membership, notification_ids: list[int] | None = None
+) -> int:
+    """Mark the member's unread notifications read: the ones given, or all. Returns how many."""
+    unread = Notification.objects.filter(
+        workspace=workspace, recipient=recipient, read_at__isnull=True
+    )
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 
 from leadfollow.errors import Forbidden, InvalidInput, NotFound
 from leadfollow.models import Membership, Role, Workspace
-from scoring.models import Holiday, RepAvailability, TimeOff
+from scoring.models import Holiday, Notification, RepAvailability, TimeOff
 from scoring.services.audit import record_rule_change, snapshot
 
 MAX_CAP = 10_000
@@ -66,6 +66,9 @@ def update_availability(
     for cap in ("daily_cap", "open_cap"):
         if values.get(cap) is not None and not 1 <= values[cap] <= MAX_CAP:
             raise InvalidInput(f"A cap is 1 to {MAX_CAP}, or empty for none.", field=cap)
+    for field in ("email_kinds", "sms_kinds"):
+        if not set(values.get(field, [])) <= set(Notification.Kind.values):
+            raise InvalidInput("Choose alerts from the list.", field=field)
     if values.get("notify_by_sms") and not values.get("mobile_phone"):
         raise InvalidInput("Give a mobile number to get texts.", field="mobile_phone")
     availability = availability_for(workspace=workspace, membership_id=membership_id)

@@ -5,10 +5,11 @@ import time_machine
 from django.urls import reverse
 
 from leadfollow.tenancy import workspace_scope
+from leads import selectors
 from leads.models import Activity, Lead
 from leads.services import ConsentInput, intake_lead
 from leads.services.changes import add_note
-from tests.factories import LeadFactory, LeadSourceFactory, MembershipFactory
+from tests.factories import AccountFactory, LeadFactory, LeadSourceFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +121,20 @@ def test_search_matches_name_email_phone_and_company(rep_client, workspace, quer
         )
     LeadFactory(workspace=workspace, first_name="Bob", last_name="Other", email="bob@x.example")
     assert _names(rep_client.get(LIST, {"q": query})) == ["Ann Holt"]
+
+
+def test_search_by_a_word_in_many_company_names_finds_all_their_people(
+    rep_client, workspace, monkeypatch
+):
+    # Past ACCOUNTS_BY_VALUE companies, PostgreSQL reads them from a subquery, not a value.
+    monkeypatch.setattr(selectors, "ACCOUNTS_BY_VALUE", 1)
+    for name, company in [("Ann Holt", "Initech East"), ("Bea Ruiz", "Initech West")]:
+        first, last = name.split()
+        account = AccountFactory(workspace=workspace, name=company)
+        LeadFactory(workspace=workspace, first_name=first, last_name=last, account=account)
+    LeadFactory(workspace=workspace, first_name="Bob", last_name="Other")
+    names = _names(rep_client.get(LIST, {"q": "initech", "sort": "name"}))
+    assert names == ["Ann Holt", "Bea Ruiz"]
 
 
 def test_sort_by_name_ascending_marks_the_column(rep_client, workspace):
@@ -334,6 +349,21 @@ def test_lead_page_shows_the_header(rep_client, workspace):
     assert "Ann Holt" in body
     assert "(415) 555-2671" in body
     assert "in Los Angeles" in body
+
+
+def test_edit_form_marks_the_leads_time_zone(rep_client, workspace):
+    lead = LeadFactory(workspace=workspace, time_zone="Europe/Paris")
+    body = rep_client.get(_detail(lead)).content.decode()
+    assert '<option value="Europe/Paris" selected>Europe/Paris</option>' in body
+    assert '<option value="">From the phone number</option>' in body
+    assert '<option value="America/Los_Angeles">America/Los Angeles</option>' in body
+
+
+def test_edit_form_without_a_time_zone_takes_it_from_the_phone(rep_client, workspace):
+    lead = LeadFactory(workspace=workspace, time_zone="")
+    body = rep_client.get(_detail(lead)).content.decode()
+    assert '<option value="" selected>From the phone number</option>' in body
+    assert '<option value="Europe/Paris">Europe/Paris</option>' in body
 
 
 def test_lead_page_shows_what_the_lead_wrote_in_custom_fields(rep_client, workspace):
