@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from types import SimpleNamespace
+from typing import Literal
 
 from django.db.models import Count, Min, Q, QuerySet
 
 from cadences import templating
-from cadences.models import Cadence, Enrollment, Step, Touch
+from cadences.models import Cadence, Enrollment, Step, Task, Touch
 from cadences.services import planning
 from channels.compliance import PHONE_CHANNELS, lead_time_zone, next_window_opening
 from channels.models import ChannelSettings
@@ -185,3 +186,96 @@ def lead_enrollments(*, workspace: Workspace, lead) -> QuerySet[Enrollment]:
 
 def enrollable_cadences(*, workspace: Workspace) -> QuerySet[Cadence]:
     return Cadence.objects.filter(workspace=workspace, is_active=True).order_by("name")
+
+
+# The Tasks page: a rep's open tasks by when they are due.
+TASK_HORIZON = timedelta(days=7)  # "upcoming" reaches this far past today
+TASK_SECTION_LIMIT = 100  # rows shown per section; the counts stay exact
+TaskOwner = int | Literal["all", "unassigned"]  # a member's id, everyone, or nobody
+
+
+@dataclass(frozen=True)
+class TaskSections:
+    overdue: list[Task]
+    today: list[Task]
+    upcoming: list[Task]
+    counts: dict[str, int]  # overdue, today, upcoming
+
+
+def _task_bounds(workspace: Workspace, now: datetime) -> tuple[datetime, datetime]:
+    """The end of today and of the upcoming week, on the workspace's calendar."""
+    tomorrow = now.astimezone(workspace.tzinfo).date() + timedelta(days=1)
+    end_of_today = datetime.combine(tomorrow, time.min, tzinfo=workspace.tzinfo)
+    return end_of_today, end_of_today + TASK_HORIZON
+
+
+def _open_tasks(workspace: Workspace, owner: TaskOwner) -> QuerySet[Task]:
+    tasks = Task.objects.filter(workspace=workspace, status=Task.Status.OPEN)
+    if owner == "unassigned":
+        return tasks.filter(assignee__isnull=True)
+    if owner == "all":
+        return tasks
+    return tasks.filter(assignee_id=owner)
+
+
+def open_task_counts(*, workspace: Workspace, owner: TaskOwner, now: datetime) -> dict[str, int]:
+    """How many open tasks are overdue, due later today and due in the coming week: one query."""
+    end_of_today, horizon = _task_bounds(workspace, now)
+    return _open_tasks(workspace, owner).aggregate(
+        overdue=Count("id", filter=Q(due_at__lt=now)),
+        today=Count("id", filter=Q(due_at__gte=now, due_at__lt=end_of_today)),
+        upcoming=Count("id", filter=Q(due_at__gte=end_of_today, due_at__lt=horizon)),
+    )
+
+
+def task_sections(*, workspace: Workspace, owner: TaskOwner, now: datetime) -> TaskSections:
+    """Open tasks overdue, due today and upcoming, soonest first, with their lead, assignee and
+    cadence step loaded: four queries whatever the number of rows."""
+    end_of_today, horizon = _task_bounds(workspace, now)
+    rows = _open_tasks(workspace, owner).select_related(
+        "lead__account", "assignee__user", "touch__step", "touch__enrollment__cadence"
+    )
+    ordered = rows.order_by("due_at", "pk")
+    return TaskSections(
+        overdue=list(ordered.filter(due_at__lt=now)[:TASK_SECTION_LIMIT]),
+        today=list(ordered.filter(due_at__gte=now, due_at__lt=end_of_today)[:TASK_SECTION_LIMIT]),
+        upcoming=list(
+            ordered.filter(due_at__gte=end_of_today, due_at__lt=horizon)[:TASK_SECTION_LIMIT]
+        ),
+        counts=open_task_counts(workspace=workspace, owner=owner, now=now),
+    )
+
+
+def get_open_task(*, workspace: Workspace, task_id: int) -> Task:
+    """One task with what its row on the Tasks page shows."""
+    task = (
+        Task.objects.filter(workspace=workspace, pk=task_id)
+        .select_related(
+            "lead__account", "assignee__user", "touch__step", "touch__enrollment__cadence"
+        )
+        .first()
+    )
+    if task is None:
+        raise NotFound("No such task in this workspace.")
+    return task
+
+
+def task_counts_by_assignee(
+    *, workspace: Workspace, member_ids: list[int], now: datetime
+) -> dict[int, dict[str, int]]:
+    """Per member: open tasks overdue and due later today (the team board's columns), one query."""
+    end_of_today, _ = _task_bounds(workspace, now)
+    rows = (
+        Task.objects.filter(
+            workspace=workspace, status=Task.Status.OPEN, assignee_id__in=member_ids
+        )
+        .values("assignee_id")
+        .annotate(
+            overdue=Count("id", filter=Q(due_at__lt=now)),
+            due_today=Count("id", filter=Q(due_at__gte=now, due_at__lt=end_of_today)),
+        )
+    )
+    return {
+        row["assignee_id"]: {"overdue": row["overdue"], "due_today": row["due_today"]}
+        for row in rows
+    }

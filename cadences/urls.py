@@ -1,7 +1,7 @@
 from django.urls import path  # noqa: F401 - the lists below fill up with routes
 
 from cadences import api
-from cadences.views import builder, cadence_list, enroll, enrollments, preview
+from cadences.views import builder, cadence_list, enroll, enrollments, preview, tasks
 
 app_name = "cadences"
 
@@ -52,4 +52,12 @@ api_patterns: list = [
     ),
 ]
 
-urlpatterns = page_patterns + api_patterns
+# The Tasks page of the Inbox section, and its row actions.
+task_patterns: list = [
+    path("inbox/tasks/", tasks.task_list, name="task-list"),
+    path("inbox/tasks/<int:task_id>/complete/", tasks.task_complete, name="task-complete"),
+    path("inbox/tasks/<int:task_id>/reschedule/", tasks.task_reschedule, name="task-reschedule"),
+    path("inbox/tasks/<int:task_id>/reassign/", tasks.task_reassign, name="task-reassign"),
+]
+
+urlpatterns = page_patterns + api_patterns + task_patterns

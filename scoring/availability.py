@@ -84,3 +84,11 @@ def open_lead_counts(*, workspace: Workspace, member_ids: list[int]) -> dict[int
         .values_list("owner_id")
         .annotate(n=Count("id"))
     )
+
+
+def in_working_hours(
+    *, availability: RepAvailability | None, workspace: Workspace, at: datetime
+) -> bool:
+    """Whether `at` falls in the rep's working hours. Without settings a rep always works, as
+    routing treats them."""
+    return availability is None or _in_working_hours(availability, workspace, at)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,11 +10,13 @@ from django.utils import timezone
 from cadences.models import Enrollment, Task, Touch
 from cadences.services import branching
 from cadences.services.enrollment import advance, stop
-from leadfollow.errors import Conflict, InvalidInput, NotFound
-from leadfollow.models import Membership, Workspace
+from leadfollow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from leadfollow.models import Membership, Role, Workspace
 from leads.services.activities import log_activity
 
 OUTCOME_SUMMARY = dict(Task.Outcome.choices)
+# A task pushed further than this is no longer a next step: it belongs in a cadence.
+RESCHEDULE_LIMIT = timedelta(days=365)
 
 
 def get_task(*, workspace: Workspace, task_id: int) -> Task:
@@ -22,6 +24,13 @@ def get_task(*, workspace: Workspace, task_id: int) -> Task:
     if task is None:
         raise NotFound("No such task in this workspace.")
     return task
+
+
+def ensure_may_work_on(*, actor: Membership, task: Task) -> None:
+    """Reps work their own tasks and unassigned ones; managers and owners anyone's."""
+    if actor.has_role(Role.MANAGER) or task.assignee_id in (None, actor.pk):
+        return
+    raise Forbidden("This task is another rep's. Ask a manager to hand it over.")
 
 
 @transaction.atomic
@@ -143,10 +152,108 @@ def _continue_cadence(workspace: Workspace, task: Task, outcome: str, now: datet
         advance(enrollment=enrollment, after=touch, done_at=now)
 
 
+def _open_for_update(workspace: Workspace, task_id: int) -> Task:
+    task = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("lead")
+        .filter(workspace=workspace, pk=task_id)
+        .first()
+    )
+    if task is None:
+        raise NotFound("No such task in this workspace.")
+    if task.status != Task.Status.OPEN:
+        raise Conflict("This task is already closed.")
+    return task
+
+
+def _local_text(workspace: Workspace, when: datetime) -> str:
+    local = timezone.localtime(when, workspace.tzinfo)
+    return f"{local:%a %b} {local.day} {local:%H:%M}"
+
+
+@transaction.atomic
+def reschedule_task(
+    *,
+    workspace: Workspace,
+    task_id: int,
+    due_at: datetime,
+    actor: Membership | None = None,
+    now: datetime | None = None,
+) -> Task:
+    """Move an open task to a new due time; the lead's timeline says when it moved to.
+
+    A cadence task's timeout then counts from the new due time (see expire_waiting_tasks), so
+    a call the rep put off to tomorrow is not skipped by the cadence tonight.
+    """
+    now = now or timezone.now()
+    if due_at is None or timezone.is_naive(due_at):
+        raise InvalidInput("Give the new due time.", field="due_at")
+    if due_at < now - timedelta(minutes=1):
+        raise InvalidInput("Pick a time from now on.", field="due_at")
+    if due_at > now + RESCHEDULE_LIMIT:
+        raise InvalidInput("Pick a time within the next year.", field="due_at")
+    task = _open_for_update(workspace, task_id)
+    if actor is not None:
+        ensure_may_work_on(actor=actor, task=task)
+    if task.due_at == due_at:
+        return task
+    before, task.due_at = task.due_at, due_at
+    task.save(update_fields=["due_at"])
+    log_activity(
+        workspace=workspace,
+        lead=task.lead,
+        kind="task_rescheduled",
+        summary=f"Task moved: {task.title}, now due {_local_text(workspace, due_at)}",
+        payload={"task_id": task.pk, "from": before.isoformat(), "to": due_at.isoformat()},
+        actor=actor,
+    )
+    return task
+
+
+@transaction.atomic
+def reassign_task(
+    *, workspace: Workspace, task_id: int, assignee_id: int, actor: Membership | None = None
+) -> Task:
+    """Hand an open task to another active member; the lead's timeline records the handover."""
+    assignee = (
+        Membership.objects.select_related("user")
+        .filter(workspace=workspace, pk=assignee_id, is_active=True)
+        .first()
+    )
+    if assignee is None:
+        raise InvalidInput("Choose an active member of this workspace.", field="assignee")
+    task = _open_for_update(workspace, task_id)
+    if actor is not None:
+        ensure_may_work_on(actor=actor, task=task)
+    if task.assignee_id == assignee.pk:
+        return task
+    before, task.assignee = task.assignee_id, assignee
+    task.save(update_fields=["assignee"])
+    log_activity(
+        workspace=workspace,
+        lead=task.lead,
+        kind="task_reassigned",
+        summary=f"Task handed to {assignee.user.display_name}: {task.title}",
+        payload={"task_id": task.pk, "from": before, "to": assignee.pk},
+        actor=actor,
+    )
+    return task
+
+
+def _timeout_at(touch: Touch) -> datetime | None:
+    """When an unanswered cadence task lapses: its step's timeout after it started, or after
+    the due time its rep moved it to, whichever is later."""
+    if touch.started_at is None:
+        return None
+    start = touch.started_at
+    task = getattr(touch, "task", None)
+    if task is not None and task.due_at > start:
+        start = task.due_at
+    return start + timedelta(hours=touch.step.task_timeout_hours)
+
+
 def expire_waiting_tasks(*, now: datetime | None = None) -> int:
     """Tick: a cadence task nobody closed within its step's timeout moves the cadence on."""
-    from datetime import timedelta
-
     from leadfollow.tenancy import unscoped, workspace_scope
 
     now = now or timezone.now()
@@ -154,10 +261,9 @@ def expire_waiting_tasks(*, now: datetime | None = None) -> int:
         waiting = [
             touch
             for touch in Touch.objects.filter(status=Touch.Status.WAITING).select_related(
-                "step", "workspace"
+                "step", "workspace", "task"
             )[:500]
-            if touch.started_at
-            and touch.started_at + timedelta(hours=touch.step.task_timeout_hours) <= now
+            if (deadline := _timeout_at(touch)) is not None and deadline <= now
         ]
     for touch in waiting:
         with workspace_scope(touch.workspace), transaction.atomic():
