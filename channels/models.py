@@ -7,6 +7,7 @@ from datetime import time
 from django.db import models
 
 from leadfollow.tenancy import WorkspaceOwned
+from leads.models import Channel  # one list of channels: a lead's consents use it too
 
 
 class Suppression(WorkspaceOwned):
@@ -39,13 +40,6 @@ class Suppression(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.channel} suppression ({self.get_reason_display()})"
-
-
-class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
-    CALL = "call", "Call"
-    VOICEMAIL = "voicemail", "Ringless voicemail"
 
 
 class Provider(models.TextChoices):
@@ -282,3 +276,28 @@ class EventReceipt(WorkspaceOwned):
                 fields=["workspace", "provider", "event_id"], name="eventreceipt_once"
             )
         ]
+
+
+class ReplyTemplate(WorkspaceOwned):
+    """A saved reply a rep starts from on the lead page, with `{{ lead.first_name }}` variables."""
+
+    name = models.CharField(max_length=120)
+    channel = models.CharField(
+        max_length=16, choices=[(Channel.SMS, "Text (SMS)"), (Channel.EMAIL, "Email")]
+    )
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    created_by = models.ForeignKey(
+        "leadfollow.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="replytemplate_unique_name")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -113,7 +113,7 @@ def simulate(*, workspace, message: Message, event: str, text: str = "") -> Simu
     allowed = EVENTS_BY_CHANNEL[message.channel]
     if event not in allowed:
         raise InvalidInput(
-            f"“{event}” is not possible for {Channel(message.channel).label.lower()}: "
+            f"“{event}” is not possible for {Channel(message.channel).in_a_sentence}: "
             f"use one of {', '.join(allowed)}.",
             field="event",
         )

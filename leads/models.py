@@ -16,6 +16,11 @@ class Channel(models.TextChoices):
     CALL = "call", "Call"
     VOICEMAIL = "voicemail", "Ringless voicemail"
 
+    @property
+    def in_a_sentence(self) -> str:
+        """The channel's name inside a sentence: "email", "SMS", "call", "ringless voicemail"."""
+        return self.label if self.label.isupper() else self.label.lower()
+
 
 class Account(WorkspaceOwned):
     """A company. Leads with the same business email domain join the same account."""

@@ -74,7 +74,7 @@ def record_status(
         lead=message.lead,
         kind=status,
         channel=message.channel,
-        summary=f"{summary}: {Channel(message.channel).label.lower()}"
+        summary=f"{summary}: {Channel(message.channel).in_a_sentence}"
         + (f" ({error})" if error else ""),
         payload={"message_id": message.pk, "error": error, **(details or {})},
         occurred_at=at,
@@ -153,7 +153,7 @@ def lead_replied(
         kind="replied",
         channel=channel,
         direction="in",
-        summary=f"Replied by {Channel(channel).label.lower()}: {preview}",
+        summary=f"Replied by {Channel(channel).in_a_sentence}: {preview}",
         payload={"message_id": reply.pk, "in_reply_to": in_reply_to.pk if in_reply_to else None},
         occurred_at=at,
     )
@@ -184,7 +184,7 @@ def opt_out(
         siblings,
         True,
         kind="opted_out",
-        summary=f"Opted out of {Channel(channel).label.lower()} ({how})",
+        summary=f"Opted out of {Channel(channel).in_a_sentence} ({how})",
         payload={"how": how, "channels": list(siblings)},
         at=at,
     )
@@ -215,7 +215,7 @@ def opt_in(
         siblings,
         False,
         kind="opted_in",
-        summary=f"Opted back in to {Channel(channel).label.lower()} ({how})",
+        summary=f"Opted back in to {Channel(channel).in_a_sentence} ({how})",
         payload={"how": how},
         at=at,
     )

@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from leadfollow.models import Membership, Role
+from leadfollow.models import Membership, Role, User
 from leadfollow.tenancy import workspace_scope
 from tests.browser.conftest import log_in, shoot
 from tests.factories import TEST_PASSWORD, MembershipFactory, WorkspaceFactory
@@ -94,3 +94,11 @@ def test_layout_fits_a_phone_screen(phone, team):
     # A mobile browser widens its layout viewport to fit overflowing content: compare with 390.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     shoot(phone, "members-phone")
+
+
+def test_a_long_member_email_scrolls_in_its_table_not_the_page(phone, team):
+    _, manager, rep = team
+    User.objects.filter(pk=rep.user.pk).update(email="raj.patel.field.sales.east@example.test")
+    log_in(phone, manager.user.email, TEST_PASSWORD)
+    phone.goto("/settings/members/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390

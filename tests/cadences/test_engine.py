@@ -296,6 +296,21 @@ def test_a_call_step_becomes_a_task_and_its_outcome_moves_on(scope, lead, rep):
     assert [t.status for t in _touches(enrollment)] == ["done", "pending"]
 
 
+def test_a_call_task_has_its_script_filled_in_for_the_lead(scope, lead, rep):
+    script = "Ask {{ lead.first_name }} about the roof."
+    cadence = _cadence(
+        scope,
+        {"kind": "call_task", "delay": 0, "subject": "Call {{ lead.first_name }}", "body": script},
+    )
+    _enroll(scope, lead, cadence)
+    _tick(NOON)
+    task = Task.objects.get()
+    assert (task.title, task.notes) == (
+        f"Call {lead.first_name}",
+        f"Ask {lead.first_name} about the roof.",
+    )
+
+
 def test_a_booked_meeting_ends_the_cadence(scope, lead, rep):
     cadence = _cadence(scope, {"kind": "call_task", "delay": 0}, {"kind": "email", "delay": 0})
     enrollment = _enroll(scope, lead, cadence)
