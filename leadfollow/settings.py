@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "scoring",
     "cadences",
     "channels",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +256,8 @@ CONTENT_SECURITY_POLICY = {
 
 INVITATION_TTL = timedelta(days=7)
 API_KEY_LAST_USED_GRANULARITY = timedelta(seconds=60)
+# How long a found API key (with its workspace) is kept in the cache; revoking it clears it.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=10)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
@@ -310,3 +313,7 @@ SEND_MAX_ATTEMPTS = 3
 # Cadences: automated sends allowed per workspace, channel and second (carriers accept about
 # one text a second from a number). Touches over the limit wait for the next tick.
 CADENCE_SEND_RATES = {"sms": 1, "call": 1, "voicemail": 5, "email": 20}
+
+# Reports: the channels report warns about deliverability above these rates (percent of sent).
+REPORTS_BOUNCE_WARNING_PERCENT = 5.0
+REPORTS_OPT_OUT_WARNING_PERCENT = 2.0

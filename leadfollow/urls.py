@@ -96,4 +96,5 @@ urlpatterns = [
     path("", include("scoring.urls")),
     path("", include("channels.urls")),
     path("", include("cadences.urls")),
+    path("", include("reports.urls")),
 ]

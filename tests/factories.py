@@ -243,3 +243,93 @@ class StepFactory(factory.django.DjangoModelFactory):
     kind = "email"
     subject = 'Hello {{ lead.first_name | "there" }}'
     body = 'Hi {{ lead.first_name | "there" }}, thanks for asking about {{ workspace.name }}.'
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """An open follow-up task on a lead, due in an hour, for the lead's owner."""
+
+    class Meta:
+        model = "cadences.Task"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    lead = factory.SubFactory(LeadFactory, workspace=factory.SelfAttribute("..workspace"))
+    assignee = factory.LazyAttribute(lambda task: task.lead.owner)
+    kind = "follow_up"
+    title = factory.Sequence(lambda n: f"Call back about the quote {n}")
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
+
+
+class SlaClockFactory(factory.django.DjangoModelFactory):
+    """An open speed-to-lead clock that started now: warned in 4 minutes, due in 5."""
+
+    class Meta:
+        model = "scoring.SlaClock"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    lead = factory.SubFactory(LeadFactory, workspace=factory.SelfAttribute("..workspace"))
+    started_at = factory.LazyFunction(timezone.now)
+    warn_at = factory.LazyAttribute(lambda clock: clock.started_at + timedelta(minutes=4))
+    due_at = factory.LazyAttribute(lambda clock: clock.started_at + timedelta(minutes=5))
+
+
+class LeadScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.LeadScore"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    lead = factory.SubFactory(LeadFactory, workspace=factory.SelfAttribute("..workspace"))
+    total = 40
+    band = "warm"
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.Notification"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    recipient = factory.SubFactory(
+        MembershipFactory, workspace=factory.SelfAttribute("..workspace")
+    )
+    lead = factory.SubFactory(LeadFactory, workspace=factory.SelfAttribute("..workspace"))
+    kind = "assigned"
+    text = factory.LazyAttribute(lambda note: f"New lead: {note.lead.display_name}.")
+
+
+class ReplyTemplateFactory(factory.django.DjangoModelFactory):
+    """A saved text reply of the lead page's composer."""
+
+    class Meta:
+        model = "lf_channels.ReplyTemplate"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Reply {n}")
+    channel = "sms"
+    body = 'Hi {{ lead.first_name | "there" }}, sorry I missed you.'
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    """A lead active in a cadence, on the cadence's first step."""
+
+    class Meta:
+        model = "cadences.Enrollment"
+
+    workspace = factory.SelfAttribute("cadence.workspace")
+    cadence = factory.SubFactory(CadenceFactory)
+    lead = factory.SubFactory(LeadFactory, workspace=factory.SelfAttribute("..workspace"))
+    current_step = factory.LazyAttribute(lambda enrollment: enrollment.cadence.steps.first())
+    enrolled_at = factory.LazyFunction(timezone.now)
+
+
+class TouchFactory(factory.django.DjangoModelFactory):
+    """The enrollment's first touch, on its current step, due now and not yet claimed."""
+
+    class Meta:
+        model = "cadences.Touch"
+
+    workspace = factory.SelfAttribute("enrollment.workspace")
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    step = factory.SelfAttribute("enrollment.current_step")
+    sequence = 1
+    channel = factory.LazyAttribute(lambda touch: touch.step.channel)
+    due_at = factory.LazyFunction(timezone.now)

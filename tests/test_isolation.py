@@ -17,25 +17,35 @@ from dataclasses import dataclass
 import pytest
 from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from channels.models import Message, PhoneNumber, Suppression
 from leadfollow.tenancy import unscoped
+from reports.registry import all_reports
 from tests.factories import (
+    AccountFactory,
     ApiKeyFactory,
     CadenceFactory,
+    EnrollmentFactory,
     HolidayFactory,
     InvitationFactory,
     LeadFactory,
     LeadImportFactory,
     LeadSourceFactory,
     MembershipFactory,
+    MessageFactory,
+    NotificationFactory,
+    ReplyTemplateFactory,
     RoutingRuleFactory,
     RuleChangeFactory,
     ScoringRuleFactory,
+    SlaClockFactory,
     SlaPolicyFactory,
     StepFactory,
+    TaskFactory,
     TeamFactory,
     TimeOffFactory,
+    TouchFactory,
 )
 
 
@@ -222,6 +232,42 @@ OBJECT: dict[str, ObjectCase] = {
         f"cadences:enrollment-{action}": ObjectCase(_enrollment, "enrollment_id")
         for action in ("pause", "resume", "stop")
     },
+    # The lead page's actions: tests/leads/test_lead_actions.py
+    **{
+        f"leads:{name}": ObjectCase(lambda ws: LeadFactory(workspace=ws), "lead_id")
+        for name in ("lead-reply", "lead-call", "lead-call-log", "lead-task", "lead-meeting")
+    },
+    **{
+        f"leads:{name}": ObjectCase(
+            lambda ws: LeadFactory(workspace=ws), "lead_id", methods=("get",)
+        )
+        for name in ("lead-reply-preview", "lead-header")
+    },
+    "leads:reply-template-edit": ObjectCase(
+        lambda ws: ReplyTemplateFactory(workspace=ws), "template_id"
+    ),
+    "leads:reply-template-delete": ObjectCase(
+        lambda ws: ReplyTemplateFactory(workspace=ws), "template_id"
+    ),
+    **{
+        f"leads:lead-enrollment-{action}": ObjectCase(_enrollment, "enrollment_id")
+        for action in ("pause", "resume", "stop")
+    },
+    # The inbox's row actions: tests/leads/test_inbox.py
+    "leads:inbox-task-done": ObjectCase(lambda ws: TaskFactory(workspace=ws), "task_id"),
+    "leads:inbox-meeting-confirm": ObjectCase(
+        lambda ws: LeadFactory(workspace=ws, meeting_at=timezone.now()), "lead_id"
+    ),
+    # Only the member's own notifications open: tests/scoring/test_notifications_pages.py
+    "scoring:notification-open": ObjectCase(
+        lambda ws: NotificationFactory(workspace=ws), "notification_id"
+    ),
+    # The Tasks page's row actions: tests/cadences/test_task_pages.py
+    **{
+        f"cadences:task-{action}": ObjectCase(lambda ws: TaskFactory(workspace=ws), "task_id")
+        for action in ("complete", "reschedule", "reassign")
+    },
+    "leads:account-detail": ObjectCase(lambda ws: AccountFactory(workspace=ws), "account_id"),
 }
 
 
@@ -283,7 +329,70 @@ LIST: dict[str, ListCase] = {
     "scoring:rule-history": ListCase(
         lambda ws: RuleChangeFactory(workspace=ws, after={"name": "Leaky rule"}).after["name"]
     ),
+    # The filter choices list the workspace's sources; the unassigned view is checked in
+    # tests/leads/test_inbox.py::test_unassigned_view_never_shows_another_workspace
+    "leads:inbox": ListCase(lambda ws: LeadSourceFactory(workspace=ws, name="Leaky").name),
+    "leads:inbox-live": ListCase(lambda ws: LeadFactory(workspace=ws, first_name="Leaky").email),
+    "scoring:notifications": ListCase(lambda ws: NotificationFactory(workspace=ws).text),
+    "scoring:notification-bell": ListCase(lambda ws: NotificationFactory(workspace=ws).text),
+    "cadences:task-list": ListCase(lambda ws: TaskFactory(workspace=ws, title="Leaky task").title),
+    "leads:account-list": ListCase(lambda ws: AccountFactory(workspace=ws, name="Leaky Inc").name),
+    "scoring:team-board": ListCase(
+        lambda ws: MembershipFactory(workspace=ws, user__first_name="Leaky").user.display_name
+    ),
+    "leads:reply-template-list": ListCase(
+        lambda ws: ReplyTemplateFactory(workspace=ws, name="Leaky reply").name
+    ),
+    "leads:reply-template-new": ListCase(
+        lambda ws: ReplyTemplateFactory(workspace=ws, name="Leaky reply").name
+    ),
 }
+
+
+def _leaky_report_data(workspace) -> str:
+    """A lead of `workspace` that every report would name: its source, owner, SLA policy and
+    cadence are all called "Leaky…". Reports of another workspace must never show it."""
+    owner = MembershipFactory(workspace=workspace, user__first_name="Leakyrep")
+    lead = LeadFactory(
+        workspace=workspace,
+        owner=owner,
+        source=LeadSourceFactory(workspace=workspace, name="Leakysource"),
+        first_touch_at=timezone.now(),
+    )
+    now = timezone.now()
+    SlaClockFactory(
+        workspace=workspace,
+        lead=lead,
+        policy=SlaPolicyFactory(workspace=workspace, name="Leakypolicy"),
+        started_at=now,
+        breached_at=now,
+    )
+    step = StepFactory(cadence=CadenceFactory(workspace=workspace, name="Leakycadence"))
+    enrollment = EnrollmentFactory(lead=lead, cadence=step.cadence, current_step=step)
+    message = MessageFactory(workspace=workspace, lead=lead, status="delivered")
+    TouchFactory(enrollment=enrollment, step=step, message=message, status="sent")
+    return "Leaky"
+
+
+# Reports: pages, CSV and API of every report read only the member's (or key's) workspace.
+LIST.update(
+    {
+        "reports:index": ListCase(_leaky_report_data),
+        # Headline counts only, no names: tests/reports/test_report_pages.py::
+        # test_api_list_never_counts_another_workspace checks the counts.
+        "reports:api-report-list": ListCase(_leaky_report_data, api=True),
+        **{
+            f"reports:{report.slug}{suffix}": ListCase(_leaky_report_data)
+            for report in all_reports()
+            for suffix in ("", "-csv")
+        },
+        **{
+            f"reports:api-{report.slug}": ListCase(_leaky_report_data, api=True)
+            for report in all_reports()
+        },
+    }
+)
+
 
 # Routes that only write: their body's ids are checked by their own tests.
 WRITE_ONLY = {
@@ -305,6 +414,10 @@ WRITE_ONLY = {
     # Add to the member's own workspace's list only: tests/channels/test_suppression_pages.py
     "channels:suppression-add",
     "channels:suppression-upload",
+    "scoring:notifications-read",  # marks the member's own notifications only
+    # A foreign lead id moves nothing and is named: tests/scoring/test_team_board.py::
+    # test_a_lead_of_another_workspace_changes_nothing
+    "scoring:team-reassign",
 }
 
 
