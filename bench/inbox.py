@@ -245,14 +245,17 @@ def time_gunicorn(env, targets, cookies, runs: int, workers: int) -> None:
             conn = http.client.HTTPConnection("127.0.0.1", 8791, timeout=30)
             headers = {"Cookie": f"sessionid={cookies[who]}"}
             durations = []
-            for n in range(runs + 2):
+            # Warm every worker: a sync worker serves one request at a time, and which one takes
+            # a request is up to the kernel, so two warm-up requests may reach only one of them.
+            warmup = 2 * workers + 2
+            for n in range(runs + warmup):
                 started = time.perf_counter()
                 conn.request("GET", path, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
                     raise SystemExit(f"gunicorn: {path} answered {response.status}")
-                if n >= 2:
+                if n >= warmup:
                     durations.append(time.perf_counter() - started)
             _report(name, durations, target, "")
     finally:
