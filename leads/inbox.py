@@ -3,11 +3,12 @@
 Four sections, each read by one query that its own index narrows (open SLA clocks, leads awaiting
 a reply, open tasks by assignee and due time, meetings to confirm) and counted by a second, so the
 inbox costs the same number of queries whether it holds 3 rows or 3,000, and never loads more
-than SECTION_LIMIT rows per section.
+than SECTION_LIMIT rows per section (FOCUSED_LIMIT when the rep chose that one section).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,7 +21,10 @@ from leads.models import Activity, Lead
 from leads.selectors import LeadSearch
 from scoring.models import Team
 
-SECTION_LIMIT = 25  # rows per section: enough to work through; the counts stay exact
+# Rows per section: the mixed view shows each section's most urgent; choosing one section (its
+# chip) shows more of it. The counts stay exact either way.
+SECTION_LIMIT = 15
+FOCUSED_LIMIT = 50
 SECTIONS = {
     "sla": "New leads",
     "reply": "Replies",
@@ -85,7 +89,9 @@ class Inbox:
 
     @property
     def is_truncated(self) -> bool:
-        return any(count > SECTION_LIMIT for count in self.counts.values())
+        """Some rows of a shown section are left out (the counts say how many there are)."""
+        shown = Counter(item.section for item in self.items)
+        return any(shown[name] < count for name, count in self.counts.items() if shown[name])
 
 
 def rep_inbox(
@@ -183,7 +189,9 @@ class _Scope:
 
     def limit(self, name: str) -> int:
         # A section the rep filtered away still needs its count, not its rows.
-        return 0 if self.filters.section and self.filters.section != name else SECTION_LIMIT
+        if self.filters.section:
+            return FOCUSED_LIMIT if self.filters.section == name else 0
+        return SECTION_LIMIT
 
 
 # Each section's SQL orders by its own columns only, so LIMIT stops before joining every row;

@@ -207,6 +207,18 @@ def test_sections_load_at_most_the_limit_but_count_everything(workspace, rep, mo
     assert result.is_truncated
 
 
+def test_choosing_a_section_shows_more_of_it(workspace, rep, monkeypatch):
+    monkeypatch.setattr("leads.inbox.SECTION_LIMIT", 3)
+    monkeypatch.setattr("leads.inbox.FOCUSED_LIMIT", 5)
+    for _ in range(4):
+        _replied(workspace, rep)
+    with workspace_scope(workspace):
+        result = rep_inbox(
+            workspace=workspace, membership=rep, filters=InboxFilters(section="reply")
+        )
+    assert (len(result.items), result.is_truncated) == (4, False)
+
+
 # Views
 
 
