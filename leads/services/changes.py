@@ -28,7 +28,7 @@ def register_erase_step(step: EraseStep) -> None:
     _ERASE_STEPS.append(step)
 
 
-def _get_for_update(workspace: Workspace, lead_id: int) -> Lead:
+def lead_for_update(workspace: Workspace, lead_id: int) -> Lead:
     try:
         return Lead.objects.select_for_update().get(
             workspace=workspace, pk=lead_id, erased_at__isnull=True
@@ -51,7 +51,7 @@ def update_lead(
     *, workspace: Workspace, lead_id: int, changes: dict, actor: Membership | None = None
 ) -> Lead:
     """Edit a lead's details, status, owner or do-not-contact flags, logging each change."""
-    lead = _get_for_update(workspace, lead_id)
+    lead = lead_for_update(workspace, lead_id)
     clean = clean_lead_fields(workspace, changes, require_contact=False)
     if "company" in clean:
         lead.account = account_for(
@@ -76,11 +76,11 @@ def update_lead(
         raise Conflict(
             "Another lead already has this email address or phone number.", code="duplicate"
         ) from exc
-    _log_changes(workspace, lead, before, actor)
+    log_changes(workspace, lead, before, actor)
     return lead
 
 
-def _log_changes(workspace: Workspace, lead: Lead, before: dict, actor) -> None:
+def log_changes(workspace: Workspace, lead: Lead, before: dict, actor) -> None:
     changed = {name: getattr(lead, name) for name in before if getattr(lead, name) != before[name]}
     if "status" in changed:
         log_activity(
@@ -116,7 +116,7 @@ def _log_changes(workspace: Workspace, lead: Lead, before: dict, actor) -> None:
 @transaction.atomic
 def erase_lead(*, workspace: Workspace, lead_id: int, actor: Membership | None = None) -> Lead:
     """Erase a person's data (GDPR). Counts stay; a hash keeps them off every channel."""
-    lead = _get_for_update(workspace, lead_id)
+    lead = lead_for_update(workspace, lead_id)
     suppress_erased_contact(workspace=workspace, email=lead.email, phone=lead.phone)
     for step in _ERASE_STEPS:
         step(workspace=workspace, lead=lead)
@@ -178,7 +178,7 @@ def add_note(
         raise InvalidInput("Write the note first.", field="text")
     if len(text) > NOTE_LIMIT:
         raise InvalidInput(f"Keep a note under {NOTE_LIMIT} characters.", field="text")
-    lead = _get_for_update(workspace, lead_id)
+    lead = lead_for_update(workspace, lead_id)
     summary = text if len(text) <= 300 else text[:299] + "…"
     return log_activity(
         workspace=workspace,

@@ -11,7 +11,7 @@ from leadfollow.errors import InvalidInput
 from leadfollow.models import Membership, Workspace
 from leads.models import Lead
 from leads.services.activities import log_activity
-from leads.services.changes import _get_for_update, _log_changes
+from leads.services.changes import lead_for_update, log_changes
 
 # A meeting booked this far in the past is a typo, not a record of one that happened.
 OLDEST_BOOKING_DAYS = 30
@@ -36,14 +36,14 @@ def book_meeting(
         raise InvalidInput(
             f"That is more than {OLDEST_BOOKING_DAYS} days ago; check the date.", field="at"
         )
-    lead = _get_for_update(workspace, lead_id)
+    lead = lead_for_update(workspace, lead_id)
     before = {"status": lead.status, "owner_id": lead.owner_id}
     lead.meeting_at = at
     lead.meeting_confirmed_at = now if confirmed else None
     if lead.status not in (Lead.Status.QUALIFIED, Lead.Status.CUSTOMER):
         lead.status = Lead.Status.MEETING
     lead.save(update_fields=["meeting_at", "meeting_confirmed_at", "status", "updated_at"])
-    _log_changes(workspace, lead, before, actor)
+    log_changes(workspace, lead, before, actor)
     local = timezone.localtime(at, timezone.get_current_timezone())
     log_activity(
         workspace=workspace,
@@ -60,7 +60,7 @@ def book_meeting(
 @transaction.atomic
 def confirm_meeting(*, workspace: Workspace, lead_id: int, actor: Membership | None = None) -> Lead:
     """The rep confirmed the booked meeting with the lead; it leaves the inbox."""
-    lead = _get_for_update(workspace, lead_id)
+    lead = lead_for_update(workspace, lead_id)
     if lead.meeting_at is None:
         raise InvalidInput("This lead has no meeting booked.", field="meeting")
     if lead.meeting_confirmed_at is not None:
