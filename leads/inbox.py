@@ -33,6 +33,23 @@ SECTIONS = {
 }
 VIEWS = {"mine": "Mine", "team": "My team's", "unassigned": "Unassigned"}
 _LEAD_JOINS = ("account", "owner__user", "score")
+# The columns a row shows (the name, company, owner, band, phone): a lead, its score and its
+# owner's user carry many more, and loading them all cost more than the rows' SQL.
+_LEAD_COLUMNS = (
+    "workspace_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "erased_at",
+    "owner_id",
+    "account__name",
+    "owner__user__first_name",
+    "owner__user__last_name",
+    "owner__user__email",
+    "score__band",
+    "score__total",
+)
 
 
 @dataclass(frozen=True)
@@ -216,6 +233,7 @@ def _sla_rows(scope: _Scope, now: datetime, day_start: datetime) -> tuple[list, 
     leads = (
         Lead.objects.filter(scope.leads(), unanswered, workspace=scope.workspace)
         .select_related(*_LEAD_JOINS, "sla")
+        .only(*_LEAD_COLUMNS, "sla__warn_at", "sla__due_at", "sla__breached_at")
         .order_by("sla__due_at", "pk")
     )
     loaded, total = _counted(leads, scope.limit("sla"))
@@ -240,6 +258,7 @@ def _reply_rows(scope: _Scope) -> tuple[list, int]:
             scope.leads(), workspace=scope.workspace, awaiting_reply_since__isnull=False
         )
         .select_related(*_LEAD_JOINS)
+        .only(*_LEAD_COLUMNS, "awaiting_reply_since")
         .annotate(reply_preview=Subquery(latest_reply.values("summary")[:1]))
         .order_by("awaiting_reply_since", "pk")
     )
@@ -267,6 +286,14 @@ def _task_rows(scope: _Scope, now: datetime, day_end: datetime) -> tuple[list, i
             due_at__lt=day_end,
         )
         .select_related(*(f"lead__{join}" for join in _LEAD_JOINS))
+        .only(
+            "workspace_id",
+            "kind",
+            "title",
+            "due_at",
+            "lead_id",
+            *(f"lead__{column}" for column in _LEAD_COLUMNS),
+        )
         .order_by("due_at", "pk")
     )
     loaded, total = _counted(tasks, scope.limit("task"))
@@ -293,6 +320,7 @@ def _meeting_rows(scope: _Scope) -> tuple[list, int]:
             meeting_confirmed_at__isnull=True,
         )
         .select_related(*_LEAD_JOINS)
+        .only(*_LEAD_COLUMNS, "meeting_at")
         .order_by("meeting_at", "pk")
     )
     loaded, total = _counted(leads, scope.limit("meeting"))

@@ -17,6 +17,7 @@ from leadfollow.roles import member_required
 from leads import selectors
 from leads.inbox import SECTIONS, Inbox, rep_inbox
 from leads.inbox_forms import InboxFilterForm
+from leads.inbox_rows import inbox_rows
 from leads.services.meetings import confirm_meeting
 from scoring.services.scores import rule_settings
 
@@ -31,7 +32,9 @@ def _inbox(request: HttpRequest, data: QueryDict) -> tuple[InboxFilterForm, Inbo
     return form, inbox
 
 
-def _queue_context(form: InboxFilterForm, inbox: Inbox, seen: set[str] | None) -> dict:
+def _queue_context(
+    request: HttpRequest, form: InboxFilterForm, inbox: Inbox, seen: set[str] | None
+) -> dict:
     """`seen`: the keys on the rep's screen before this refresh; None on a fresh render.
 
     Rows the rep has not seen carry a "New" badge until the page is loaded or filtered again.
@@ -55,6 +58,7 @@ def _queue_context(form: InboxFilterForm, inbox: Inbox, seen: set[str] | None) -
         "filters": form,
         "chosen": form.filters(),
         "inbox": inbox,
+        "rows": inbox_rows(inbox.items, new_keys=new, now=inbox.now, zone=request.workspace.tzinfo),
         "now": inbox.now,
         "new_keys": new,
         "seen": ".".join(sorted(seen)),
@@ -70,7 +74,7 @@ def _seen(data: QueryDict) -> set[str]:
 def inbox(request: HttpRequest) -> HttpResponse:
     """The queue page; the filter form's htmx requests get the queue alone."""
     form, queue = _inbox(request, request.GET)
-    context = _queue_context(form, queue, seen=None)
+    context = _queue_context(request, form, queue, seen=None)
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, QUEUE, context)
     workspace = request.workspace
@@ -86,7 +90,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def inbox_live(request: HttpRequest) -> HttpResponse:
     """Polled every few seconds: 204 while the queue is unchanged, else the fresh queue."""
     form, queue = _inbox(request, request.GET)
-    context = _queue_context(form, queue, seen=_seen(request.GET))
+    context = _queue_context(request, form, queue, seen=_seen(request.GET))
     if request.GET.get("fingerprint") == context["fingerprint"]:
         return HttpResponse(status=204)
     return render(request, QUEUE, context)
@@ -98,7 +102,7 @@ def _after_action(request: HttpRequest, notice: str, *, failed: bool = False) ->
         (messages.error if failed else messages.success)(request, notice)
         return redirect("leads:inbox")
     form, queue = _inbox(request, request.POST)
-    context = _queue_context(form, queue, seen=_seen(request.POST))
+    context = _queue_context(request, form, queue, seen=_seen(request.POST))
     return render(request, QUEUE, {**context, "notice": notice, "notice_failed": failed})
 
 
