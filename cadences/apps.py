@@ -9,12 +9,13 @@ class CadencesConfig(AppConfig):
         from cadences import hooks
         from cadences.demo import seed_demo_cadences
         from cadences.services.dispatch import dispatch_due, recover
-        from cadences.services.tasks import expire_waiting_tasks
+        from cadences.services.tasks import close_tasks_of_erased_lead, expire_waiting_tasks
         from channels.hooks import register_lead_signal_listener
         from leadfollow.demo import register_demo_step
         from leadfollow.scheduler import register_tick
         from leads.services import received
         from leads.services.activities import register_activity_listener
+        from leads.services.changes import register_erase_step
 
         register_lead_signal_listener(hooks.on_lead_signal)
         register_activity_listener(hooks.on_activity)
@@ -25,3 +26,5 @@ class CadencesConfig(AppConfig):
         register_tick("cadence-task-timeouts", expire_waiting_tasks, every_seconds=60)
         # After the scoring app's rules and team: the demo's leads are enrolled at intake.
         register_demo_step("before_leads", seed_demo_cadences)
+        # Erasing a lead cancels its open tasks in the same transaction.
+        register_erase_step(close_tasks_of_erased_lead)

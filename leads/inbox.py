@@ -277,8 +277,8 @@ def _reply_rows(scope: _Scope) -> tuple[list, int]:
 
 def _task_rows(scope: _Scope, now: datetime, day_end: datetime) -> tuple[list, int]:
     tasks = (
-        # An open task stays the rep's to close even when its lead was erased, as on the Tasks
-        # page; and without filters the count then needs no join with the leads at all.
+        # Erasing a lead cancels its open tasks, so open tasks need no erased-lead filter, and
+        # without the rep's filters the count needs no join with the leads at all.
         Task.objects.filter(
             scope.leads(prefix="lead__", person="assignee", hide_erased=False),
             workspace=scope.workspace,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from cadences.models import Enrollment, Task, Touch
@@ -238,6 +239,20 @@ def reassign_task(
         actor=actor,
     )
     return task
+
+
+def close_tasks_of_erased_lead(*, workspace: Workspace, lead) -> None:
+    """Erasure step: the lead's open tasks are cancelled, so they leave the Tasks page and the
+    inbox, and every task of the lead loses the words that named the person (its title becomes
+    its kind, its notes go). Runs in the erasure's transaction."""
+    tasks = Task.objects.filter(workspace=workspace, lead=lead)
+    tasks.filter(status=Task.Status.OPEN).update(
+        status=Task.Status.CANCELLED, completed_at=timezone.now()
+    )
+    tasks.update(
+        title=Case(*(When(kind=kind, then=Value(label)) for kind, label in Task.Kind.choices)),
+        notes="",
+    )
 
 
 def _timeout_at(touch: Touch) -> datetime | None:
