@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django_scopes import ScopedManager
 
 from leadfollow.tenancy import WorkspaceOwned
 
@@ -40,7 +41,16 @@ class Cadence(WorkspaceOwned):
         return self.name
 
 
+class _CurrentSteps(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
 class Step(WorkspaceOwned):
+    """One step of a cadence. A step leads already reached is not deleted but removed
+    (`removed_at`): its touches stay on timelines and in reports, while `Step.objects`, which
+    plans, lists and counts steps, no longer sees it. `Step.with_removed` sees every step."""
+
     class Kind(models.TextChoices):
         EMAIL = "email", "Email"
         SMS = "sms", "Text message"
@@ -76,6 +86,10 @@ class Step(WorkspaceOwned):
     # Call and manual tasks: hours the cadence waits for the rep's outcome before moving on.
     task_timeout_hours = models.PositiveSmallIntegerField(default=24)
     audio_url = models.URLField(blank=True)  # recorded voicemail for drops
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(_manager_class=_CurrentSteps, workspace="workspace")
+    with_removed = ScopedManager(workspace="workspace")
 
     class Meta:
         ordering = ["position", "pk"]

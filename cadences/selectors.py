@@ -33,7 +33,7 @@ def cadences_with_counts(*, workspace: Workspace) -> QuerySet[Cadence]:
         paused_count=_counted(Enrollment.Status.PAUSED),
         completed_count=_counted(Enrollment.Status.COMPLETED),
         replied_count=_counted(Enrollment.Status.EXITED, enrollments__exit_reason="replied"),
-        step_count=Count("steps", distinct=True),
+        step_count=Count("steps", filter=Q(steps__removed_at__isnull=True), distinct=True),
     )
 
 
@@ -46,6 +46,23 @@ def reply_rate(cadence: Cadence) -> float | None:
 
 def cadence_steps(*, workspace: Workspace, cadence: Cadence) -> QuerySet[Step]:
     return Step.objects.filter(workspace=workspace, cadence=cadence).order_by("position", "pk")
+
+
+def leads_waiting_on_steps(*, workspace: Workspace, steps: list[Step]) -> dict[int, int]:
+    """Per step id: how many leads in a live enrollment wait on it (its touch is planned, queued
+    or with the rep), the leads removing the step would move on. One query."""
+    rows = (
+        Touch.objects.filter(
+            workspace=workspace,
+            step__in=steps,
+            status__in=(Touch.Status.PENDING, Touch.Status.QUEUED, Touch.Status.WAITING),
+            enrollment__status__in=(Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED),
+        )
+        .order_by()
+        .values("step_id")
+        .annotate(leads=Count("enrollment__lead_id", distinct=True))
+    )
+    return {row["step_id"]: row["leads"] for row in rows}
 
 
 def get_step(*, workspace: Workspace, step_id: int) -> Step:

@@ -54,7 +54,7 @@ def _step_rows(workspace, enrollments) -> list[dict]:
         )
     }
     step_ids = set(reached) | {key for key in ended if key is not None}
-    steps = Step.objects.filter(workspace=workspace, pk__in=step_ids).select_related("cadence")
+    steps = Step.with_removed.filter(workspace=workspace, pk__in=step_ids).select_related("cadence")
     rows = []
     for step in sorted(steps, key=lambda s: (s.cadence.name, s.position, s.pk)):
         counts = ended.get(step.pk, {"replied": 0, "exited": 0, "completed": 0, "active": 0})
@@ -78,7 +78,7 @@ def _exit_rows(workspace, enrollments) -> list[dict]:
     )
     steps = {
         step.pk: step
-        for step in Step.objects.filter(
+        for step in Step.with_removed.filter(
             workspace=workspace, pk__in={row["current_step_id"] for row in exits}
         ).select_related("cadence")
     }

@@ -104,7 +104,7 @@ def _by_step(workspace, filters, viewer) -> list[dict]:
     rows = touches.order_by().values("step_id", "variant").annotate(**_counts("message__"))
     steps = {
         step.pk: step
-        for step in Step.objects.filter(
+        for step in Step.with_removed.filter(
             workspace=workspace, pk__in={r["step_id"] for r in rows}
         ).select_related("cadence")
     }

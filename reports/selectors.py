@@ -56,5 +56,7 @@ def member_names(*, workspace: Workspace, ids) -> dict[int, str]:
 
 
 def step_label(step) -> str:
-    """'Welcome · step 2 (Text message)': the cadence, the step's number and what it does."""
-    return f"{step.cadence.name} · step {step.position + 1} ({step.get_kind_display()})"
+    """'Welcome · step 2 (Text message)': the cadence, the step's number and what it does; a
+    step removed since keeps its history here, marked as removed."""
+    removed = ", removed" if getattr(step, "removed_at", None) else ""
+    return f"{step.cadence.name} · step {step.position + 1} ({step.get_kind_display()}{removed})"

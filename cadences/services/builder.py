@@ -3,16 +3,28 @@ reorder and delete their steps. Every rule of a well-formed cadence is checked h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from cadences import templating
-from cadences.models import Cadence, Enrollment, Step, Touch
+from cadences.models import Cadence, Enrollment, Step, Task, Touch
 from cadences.services.branching import validate_branches
-from cadences.services.enrollment import get_cadence
+from cadences.services.enrollment import (
+    LIVE,
+    OPEN_TOUCHES,
+    advance_many,
+    complete,
+    get_cadence,
+    plan_touch,
+)
+from cadences.services.planning import step_after
 from leadfollow.errors import Conflict, InvalidInput, NotFound
 from leadfollow.models import Membership, Workspace
+from leads.models import Activity
+from leads.services.activities import log_activities
 from scoring.conditions import validate_condition
 
 MAX_VARIANTS = 3
@@ -120,25 +132,114 @@ def update_step(
     return step
 
 
+@dataclass(frozen=True)
+class StepRemoval:
+    """What removing a step did: the leads that were waiting on it moved on to `following`,
+    or finished the cadence when it was the last step (`following` is None)."""
+
+    moved: int
+    following: Step | None
+
+
 @transaction.atomic
-def delete_step(*, workspace: Workspace, step_id: int, actor: Membership | None = None) -> None:
-    """Remove a step no lead has reached yet; the steps after it move up, and branches that
-    jump past it follow them."""
+def delete_step(
+    *, workspace: Workspace, step_id: int, actor: Membership | None = None
+) -> StepRemoval:
+    """Take a step out of its cadence; the steps after it move up, and branches that jump past
+    it follow them.
+
+    A step no lead has reached is deleted. One leads have reached is removed but kept, so the
+    touches it made stay on timelines and in reports: its pending touches (and their open
+    tasks) are cancelled, and each live enrollment waiting on it moves on to the following step
+    now, or completes when it was the last one. All in this transaction.
+    """
     step = _step(workspace, step_id)
-    if Touch.objects.filter(workspace=workspace, step=step).exists():
-        raise Conflict(
-            "Leads have already reached this step, so it keeps their history. "
-            "Switch the cadence off and build a new one to drop it."
-        )
-    steps = [s for s in _locked_steps(workspace, step.cadence) if s.pk != step.pk]
-    for other in steps:
+    steps = _locked_steps(workspace, step.cadence)
+    rest = [s for s in steps if s.pk != step.pk]
+    for other in rest:
         if any(_jumps_to(branch, step.position) for branch in other.branches or []):
             raise Conflict(
                 f"Step {other.position + 1} has a branch that jumps to this step: "
                 "change that branch first."
             )
-    step.delete()
-    _renumber(steps)
+    following = step_after(steps, step)
+    if not Touch.objects.filter(workspace=workspace, step=step).exists():
+        step.delete()
+        _renumber(rest)
+        return StepRemoval(moved=0, following=following)
+    now = timezone.now()
+    moved = _move_waiting_leads(workspace, step, following, steps, now)
+    step.removed_at = now
+    step.save(update_fields=["removed_at"])
+    _renumber(rest)
+    return StepRemoval(moved=moved, following=following)
+
+
+def _move_waiting_leads(
+    workspace: Workspace, step: Step, following: Step | None, steps: list[Step], now
+) -> int:
+    """Cancel the step's open touches and move their live enrollments past it."""
+    if Touch.objects.filter(workspace=workspace, step=step, status=Touch.Status.SENDING).exists():
+        raise Conflict("This step is being sent to a lead right now: try again in a minute.")
+    touches = list(
+        Touch.objects.select_for_update(of=("self",))
+        .filter(workspace=workspace, step=step, status__in=OPEN_TOUCHES)
+        .select_related("enrollment__cadence", "enrollment__lead")
+        .order_by("pk")
+    )
+    if not touches:
+        return 0
+    ids = [touch.pk for touch in touches]
+    Task.objects.filter(workspace=workspace, touch_id__in=ids, status=Task.Status.OPEN).update(
+        status=Task.Status.CANCELLED, completed_at=now
+    )
+    Touch.objects.filter(pk__in=ids).update(status=Touch.Status.CANCELLED, finished_at=now)
+    locked = {
+        enrollment.pk: enrollment
+        for enrollment in Enrollment.objects.select_for_update().filter(
+            workspace=workspace, pk__in={touch.enrollment_id for touch in touches}, status__in=LIVE
+        )
+    }
+    active, notes = [], []
+    for touch in touches:
+        enrollment = locked.get(touch.enrollment_id)
+        if enrollment is None:
+            continue
+        enrollment.cadence, enrollment.lead = touch.enrollment.cadence, touch.enrollment.lead
+        touch.step = step
+        notes.append(_moved_note(workspace, enrollment, step, following, now))
+        if enrollment.status == Enrollment.Status.ACTIVE:
+            active.append((enrollment, touch))
+        elif following is None:  # a paused lead on the last step: nothing is left to do
+            complete(enrollment=enrollment, at=now)
+        else:  # paused: the next touch waits, planned, until the cadence is resumed
+            plan_touch(
+                enrollment=enrollment,
+                step=following,
+                previous_done_at=now,
+                now=now,
+                sequence=touch.sequence + 1,
+            )
+    log_activities(notes)
+    advance_many(moves=active, done_at=now, steps={step.cadence_id: steps})
+    return len(notes)
+
+
+def _moved_note(workspace, enrollment: Enrollment, step: Step, following: Step | None, now):
+    # The following step takes the removed step's number once the steps are renumbered.
+    where = (
+        f"moved on to the next step ({following.get_kind_display().lower()})"
+        if following
+        else "that was its last step"
+    )
+    return Activity(
+        workspace=workspace,
+        lead=enrollment.lead,
+        kind="cadence_step_removed",
+        summary=f"Step {step.position + 1} was removed from “{enrollment.cadence.name}”: {where}",
+        payload={"enrollment_id": enrollment.pk, "step_id": step.pk},
+        occurred_at=now,
+    )
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -26,11 +27,29 @@ def delay_text(step: Step, first: bool) -> str:
     return f"{step.delay} {unit} {'after enrollment' if after else 'after the previous step'}"
 
 
+def delete_question(number: int, waiting: int, is_last: bool) -> str:
+    """What the manager confirms before deleting a step, with the leads it moves on."""
+    if not waiting:
+        return f"Delete step {number}?"
+    leads = f"{waiting} active lead{'s are' if waiting != 1 else ' is'} on this step"
+    if is_last:
+        return (
+            f"Delete step {number}? {leads}: it is the last step, so they finish the cadence now."
+        )
+    return f"Delete step {number}? {leads}: they move on to the next step now."
+
+
 def steps_context(request: HttpRequest, cadence) -> dict:
-    steps = list(selectors.cadence_steps(workspace=request.workspace, cadence=cadence))
+    workspace = request.workspace
+    steps = list(selectors.cadence_steps(workspace=workspace, cadence=cadence))
+    waiting = selectors.leads_waiting_on_steps(workspace=workspace, steps=steps) if steps else {}
     for index, step in enumerate(steps):
         step.delay_text = delay_text(step, index == 0)
         step.number = index + 1
+        step.waiting = waiting.get(step.pk, 0)
+        step.delete_question = delete_question(
+            step.number, step.waiting, is_last=index == len(steps) - 1
+        )
     return {
         "cadence": cadence,
         "steps": steps,
@@ -38,10 +57,16 @@ def steps_context(request: HttpRequest, cadence) -> dict:
     }
 
 
-def _steps_response(request: HttpRequest, cadence, error: str | None = None) -> HttpResponse:
+def _steps_response(
+    request: HttpRequest, cadence, error: str | None = None, notice: str = ""
+) -> HttpResponse:
     if not request.htmx:
+        if error:
+            messages.error(request, error)
+        elif notice:
+            messages.success(request, notice)
         return redirect("cadences:cadence-builder", cadence_id=cadence.pk)
-    context = {**steps_context(request, cadence), "steps_error": error}
+    context = {**steps_context(request, cadence), "steps_error": error, "steps_notice": notice}
     response = render(request, "cadences/_steps.html", context)
     response["HX-Retarget"], response["HX-Reswap"] = "#steps-section", "outerHTML"
     return response
@@ -112,9 +137,22 @@ def step_move(request: HttpRequest, step_id: int) -> HttpResponse:
 @require_POST
 def step_delete(request: HttpRequest, step_id: int) -> HttpResponse:
     step = selectors.get_step(workspace=request.workspace, step_id=step_id)
-    error = None
+    error, notice = None, ""
     try:
-        builder.delete_step(workspace=request.workspace, step_id=step.pk, actor=request.membership)
+        removal = builder.delete_step(
+            workspace=request.workspace, step_id=step.pk, actor=request.membership
+        )
     except DomainError as exc:
         error = exc.message
-    return _steps_response(request, step.cadence, error)
+    else:
+        notice = removed_notice(removal)
+    return _steps_response(request, step.cadence, error, notice)
+
+
+def removed_notice(removal: builder.StepRemoval) -> str:
+    if not removal.moved:
+        return "Step deleted."
+    leads = f"{removal.moved} lead{'s' if removal.moved != 1 else ''}"
+    if removal.following is None:
+        return f"Step deleted. {leads} on it finished the cadence."
+    return f"Step deleted. {leads} on it moved on to the next step."

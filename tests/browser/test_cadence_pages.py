@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cadences.models import Cadence, Enrollment
+from cadences.models import Cadence, Enrollment, Touch
 from leadfollow.tenancy import workspace_scope
 from tests.browser.conftest import log_in, shoot
 from tests.factories import TEST_PASSWORD, CadenceFactory, LeadFactory, StepFactory
@@ -120,4 +120,44 @@ def test_a_manager_builds_a_three_step_cadence_and_previews_it(page, acme_team):
             cadence=cadence
         ).exists()  # the preview enrolled nobody
         assert lead.enrollments.count() == 0
+    assert page.csp_violations == []
+
+
+def test_a_manager_removes_a_step_leads_are_on_after_a_confirmation(page, acme_team):
+    workspace, manager, _rep = acme_team
+    with workspace_scope(workspace):
+        cadence = CadenceFactory(workspace=workspace, name="Spring follow-up")
+        first = StepFactory(cadence=cadence, position=0, kind="email")
+        StepFactory(cadence=cadence, position=1, kind="sms", body="Still interested?")
+        for _ in range(2):
+            enrollment = Enrollment.objects.create(
+                workspace=workspace,
+                lead=LeadFactory(workspace=workspace),
+                cadence=cadence,
+                current_step=first,
+                enrolled_at=timezone.now(),
+            )
+            Touch.objects.create(
+                workspace=workspace,
+                enrollment=enrollment,
+                step=first,
+                sequence=1,
+                channel="email",
+                due_at=timezone.now(),
+            )
+    log_in(page, manager.user.email, TEST_PASSWORD)
+    page.goto(f"/cadences/{cadence.pk}/")
+    expect(page.locator("#steps-section .stepcard").first).to_contain_text("2 active leads on it")
+    shoot(page, "cadence-builder-leads-on-step")
+    questions = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Delete step 1").click()
+    expect(page.locator("#steps-section")).to_contain_text(
+        "Step deleted. 2 leads on it moved on to the next step."
+    )
+    expect(page.locator("#steps-section .stepcard")).to_have_count(1)
+    assert questions == [
+        "Delete step 1? 2 active leads are on this step: they move on to the next step now."
+    ]
+    shoot(page, "cadence-builder-step-removed")
     assert page.csp_violations == []

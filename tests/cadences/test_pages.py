@@ -311,7 +311,7 @@ def test_editing_a_step_counts_branch_steps_from_one(scope, manager_client):
     assert second.subject == STEP_POST["subject"]
 
 
-def test_a_step_leads_have_reached_cannot_be_deleted(scope, manager_client):
+def test_a_step_leads_have_reached_is_removed_from_the_builder(scope, manager_client):
     cadence = _cadence(scope, "email")
     step = cadence.steps.get()
     enrollment = _enroll(cadence)
@@ -319,8 +319,8 @@ def test_a_step_leads_have_reached_cannot_be_deleted(scope, manager_client):
         workspace=scope, step=step, sequence=1, channel="email", due_at=timezone.now()
     )
     response = manager_client.post(reverse("cadences:step-delete", args=[step.pk]), **HTMX)
-    assert "Leads have already reached this step" in response.content.decode()
-    assert cadence.steps.filter(pk=step.pk).exists()
+    assert "Step deleted. 1 lead on it finished the cadence." in response.content.decode()
+    assert not cadence.steps.filter(pk=step.pk).exists()
 
 
 def test_manager_sees_the_presets_on_the_cadence_list(manager_client):
