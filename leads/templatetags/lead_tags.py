@@ -1,9 +1,7 @@
-"""Template helpers of the leads pages: phone display, local time, relative time, activity icons."""
+"""Template helpers of the leads pages: phone display, relative time, activity icons."""
 
 from __future__ import annotations
 
-import zoneinfo
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import phonenumbers
@@ -14,9 +12,6 @@ from django.utils import timezone
 from leads.models import Activity, Channel
 
 register = template.Library()
-
-# Calls, texts and voicemail drops are only allowed inside this local window (DESIGN.md).
-CONTACT_WINDOW = (8, 21)
 
 
 @register.simple_tag
@@ -43,31 +38,6 @@ def phone_display(e164: str | None, region: str = "") -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
-
-
-@dataclass(frozen=True)
-class LocalTime:
-    text: str
-    zone: str
-    place: str
-    is_outside_window: bool
-
-
-@register.simple_tag
-def lead_local_time(lead, workspace) -> LocalTime:
-    """What time it is where the lead is: their own zone, else the workspace's."""
-    zone = lead.time_zone or workspace.time_zone
-    try:
-        now = timezone.now().astimezone(zoneinfo.ZoneInfo(zone))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone, now = workspace.time_zone, timezone.now().astimezone(workspace.tzinfo)
-    start, end = CONTACT_WINDOW
-    return LocalTime(
-        text=now.strftime("%a %-I:%M %p"),
-        zone=zone,
-        place=zone.rsplit("/", 1)[-1].replace("_", " "),
-        is_outside_window=not start <= now.hour < end,
-    )
 
 
 @register.filter

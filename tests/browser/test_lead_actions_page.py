@@ -90,6 +90,9 @@ def test_rep_texts_calls_plans_and_books_from_the_lead_page(page, dana):
     after_call.get_by_label("Outcome").select_option("voicemail")
     after_call.get_by_role("button", name="Save the call's outcome").click()
     expect(page.locator("#timeline .tl").first).to_contain_text("Call: left a voicemail")
+    # One call, one entry: the outcome shows on the placed call's entry.
+    expect(page.locator("#timeline .tl", has_text="left a voicemail")).to_have_count(1)
+    expect(page.locator("#timeline .tl", has_text="Call placed")).to_have_count(0)
     call.get_by_text("Log a call made from another phone").click()
     call.get_by_label("Outcome").select_option("answered")
     call.get_by_label("Duration (minutes)").fill("5")
