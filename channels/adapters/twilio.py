@@ -11,6 +11,7 @@ import re
 
 import requests
 from django.conf import settings as django_settings
+from django.core.exceptions import ObjectDoesNotExist
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -19,6 +20,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from channels.adapters.base import ChannelAdapter, ProviderError, SendResult
 from channels.models import Channel, ChannelSettings, Message, PhoneNumber, Provider
 from channels.services import events
+from leads.phones import PhoneInvalid, parse_phone
 
 logger = logging.getLogger(__name__)
 
@@ -201,11 +203,32 @@ class TwilioVoice(_TwilioAdapter):
                 "async_amd_status_callback_method": "POST",
                 **common,
             }
+        details = {"mode": mode, "from": sender}
+        if mode == DROP and self.settings.human_answers == ChannelSettings.HumanAnswers.CONNECT:
+            details.update(self._connection(message))
         call = self._call_api(lambda: self.client().calls.create(**create))
         return SendResult(
-            provider_message_id=call.sid,
-            details={"mode": mode, "twilio_status": call.status, "from": sender},
+            provider_message_id=call.sid, details={**details, "twilio_status": call.status}
         )
+
+    def _connection(self, message: Message) -> dict:
+        """Whom a person who answers a voicemail drop is put through to: the lead's owner, on
+        the mobile number in their alert settings. Without one, `connect_missing` says why, and
+        the person hears the apology instead (the timeline notes it when someone answers)."""
+        if message.details.get("connect_to"):
+            return {}
+        owner = message.lead.owner
+        if owner is None or not owner.is_active:
+            return {"connect_missing": "the lead has no owner"}
+        try:
+            phone = owner.availability.mobile_phone
+        except ObjectDoesNotExist:
+            phone = ""
+        try:
+            parsed = parse_phone(phone, default_region=self.workspace.default_region)
+        except PhoneInvalid:
+            return {"connect_missing": "the lead's owner has no mobile number in their settings"}
+        return {"connect_to": parsed.e164}
 
     def update_call(self, *, call_sid: str, twiml: str) -> None:
         """Give a live call new instructions (after answering-machine detection decided)."""

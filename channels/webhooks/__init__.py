@@ -55,6 +55,15 @@ class WebhookRejected(Exception):
         self.message = message
 
 
+class WebhookIgnored(Exception):
+    """Answer 2xx and keep nothing: a request no workspace claims, which the provider would
+    otherwise retry for days (mail to an address of no workspace). Logged."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 @dataclass
 class Accepted:
     """A verified request, ready to store. `inline` processes it before answering."""
@@ -111,6 +120,9 @@ def receive(provider: str, route: str, incoming: IncomingWebhook) -> WebhookAnsw
     except WebhookRejected as rejected:
         logger.info("webhook rejected provider=%s route=%s: %s", provider, route, rejected)
         return WebhookAnswer(rejected.status, rejected.message)
+    except WebhookIgnored as ignored:
+        logger.warning("webhook ignored provider=%s route=%s: %s", provider, route, ignored)
+        return WebhookAnswer(200, ignored.message)
     with workspace_scope(accepted.workspace):
         event, is_new = store(provider, accepted, incoming)
         if is_new:

@@ -3,7 +3,9 @@
 Event batches carry our custom args on every event (`lf_tenant`, `lf_message`), which find the
 workspace whose key must verify the batch and the message each event is about. Inbound Parse has
 no signature: its URL carries the workspace's `inbound_secret` (`?key=`), checked once the
-reply's address (`reply+<token>@…`) or In-Reply-To has named the conversation.
+reply's address (`reply+<token>@…`) or In-Reply-To has named the conversation, or, for an email
+that answers none of ours, once the workspace's reply domain it was sent to has named the
+workspace. Mail to no workspace at all is answered 200 and dropped, so SendGrid stops retrying.
 """
 
 from __future__ import annotations
@@ -14,27 +16,46 @@ import email.policy
 import hmac
 import json
 import logging
+import operator
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message as MimeMessage
 from email.parser import HeaderParser
 from email.utils import getaddresses, parseaddr
+from functools import reduce
 from urllib.parse import parse_qs, urlsplit
 
+from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import strip_tags
 from mailparser_reply import EmailReplyParser
 from sendgrid.helpers.eventwebhook import EventWebhook
 
-from channels.models import Channel, Message, Provider, ProviderAccount, WebhookEvent
+from channels.models import (
+    Channel,
+    ChannelSettings,
+    Message,
+    Provider,
+    ProviderAccount,
+    WebhookEvent,
+)
 from channels.services import events
 from channels.unsubscribe import MAILTO_HOW, unsubscribe
-from channels.webhooks import Accepted, IncomingWebhook, WebhookRejected, body_digest
+from channels.webhooks import (
+    Accepted,
+    IncomingWebhook,
+    WebhookIgnored,
+    WebhookRejected,
+    body_digest,
+)
 from channels.webhooks import processor as webhook_processor
 from channels.webhooks import receiver as webhook_receiver
 from leadfollow.models import Workspace
+from leads.models import Lead
+from leads.normalize import InvalidLead
+from leads.services import intake_lead
 
 logger = logging.getLogger(__name__)
 
@@ -352,11 +373,12 @@ def receive_inbound(incoming: IncomingWebhook) -> Accepted:
     except (ValueError, LookupError, TypeError):  # a MIME part in an unknown charset or encoding
         raise WebhookRejected(400, "The email could not be read.") from None
     conversation = find_conversation(inbound)
-    if conversation is None:
-        raise WebhookRejected(404, "No conversation matches this email.")
-    workspace = conversation.message.workspace
-    if not _inbound_key_matches(workspace, incoming.url):
-        raise WebhookRejected(403, "The inbound parse key does not match.")
+    if conversation is not None:
+        workspace = conversation.message.workspace
+        if not _inbound_key_matches(workspace, incoming.url):
+            raise WebhookRejected(403, "The inbound parse key does not match.")
+    else:
+        workspace = _workspace_by_reply_domain(inbound, incoming.url)
     own_id = str(inbound.headers.get("Message-ID", "")).strip()
     return Accepted(
         workspace=workspace,
@@ -365,6 +387,24 @@ def receive_inbound(incoming: IncomingWebhook) -> Accepted:
         # A reply pauses the lead's follow-ups before SendGrid hears back.
         inline=True,
     )
+
+
+def _workspace_by_reply_domain(inbound: InboundEmail, url: str) -> Workspace:
+    """The workspace of an email that names no conversation: the one whose reply domain it was
+    sent to, once the key checks out. Mail to no workspace's domain is answered and dropped, as
+    SendGrid would otherwise retry it for days; a key that does not match is still refused."""
+    domains = {address.rpartition("@")[2].lower() for address in inbound.recipients} - {""}
+    candidates = []
+    if domains:
+        to_domain = reduce(operator.or_, (Q(reply_domain__iexact=domain) for domain in domains))
+        claimed = ChannelSettings.objects.select_related("workspace").filter(to_domain)
+        candidates = [settings.workspace for settings in claimed]
+    if not candidates:
+        raise WebhookIgnored("No conversation or workspace's reply domain matches this email.")
+    for workspace in candidates:
+        if _inbound_key_matches(workspace, url):
+            return workspace
+    raise WebhookRejected(403, "The inbound parse key does not match.")
 
 
 def _inbound_key_matches(workspace: Workspace, url: str) -> bool:
@@ -386,14 +426,13 @@ def apply_inbound(event: WebhookEvent) -> None:
     inbound = read_inbound(QueryDict(event.body))
     conversation = find_conversation(inbound, workspace=workspace)
     if conversation is None:
-        logger.warning("inbound email lost its conversation webhook_event=%s", event.pk)
+        _record_unmatched(workspace, inbound)
         return
     original = conversation.message
     if conversation.unsubscribe:
         unsubscribe(workspace=workspace, message=original, how=MAILTO_HOW)
         return
-    full_text = inbound.text.strip() or strip_tags(inbound.html).strip()
-    text = EmailReplyParser(languages=list(REPLY_LANGUAGES)).parse_reply(full_text) or full_text
+    text = _reply_text(inbound)
     lead = original.lead
     details = {
         "message_id": str(inbound.headers.get("Message-ID", "")).strip()[:300],
@@ -414,4 +453,37 @@ def apply_inbound(event: WebhookEvent) -> None:
         provider_message_id=details["message_id"],
         in_reply_to=original,
         details=details,
+    )
+
+
+def _reply_text(inbound: InboundEmail) -> str:
+    full_text = inbound.text.strip() or strip_tags(inbound.html).strip()
+    return EmailReplyParser(languages=list(REPLY_LANGUAGES)).parse_reply(full_text) or full_text
+
+
+def _record_unmatched(workspace: Workspace, inbound: InboundEmail) -> None:
+    """An email to the workspace's reply domain that answers none of our emails: as with a
+    text from a number we never wrote to, it is the sender's message, on their lead's timeline
+    (a new lead when nobody has that address), and it pauses their follow-ups."""
+    lead = Lead.objects.filter(workspace=workspace, email=inbound.sender).first()
+    if lead is None:
+        try:  # a new address writing in is a new lead
+            fields = {"email": inbound.sender}
+            lead = intake_lead(workspace=workspace, fields=fields, via="email").lead
+        except InvalidLead:
+            logger.warning("inbound email with no usable sender, not recorded: %s", workspace.pk)
+            return
+    message_id = str(inbound.headers.get("Message-ID", "")).strip()[:300]
+    events.lead_replied(
+        workspace=workspace,
+        lead=lead,
+        channel=Channel.EMAIL,
+        text=_reply_text(inbound).strip(),
+        provider=Provider.SENDGRID,
+        subject=inbound.subject,
+        html=inbound.html,
+        from_address=inbound.sender,
+        to_address=next(iter(inbound.recipients), ""),
+        provider_message_id=message_id,
+        details={"message_id": message_id, "no_conversation": True},
     )

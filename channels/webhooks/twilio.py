@@ -27,6 +27,7 @@ from channels.webhooks import Accepted, IncomingWebhook, WebhookRejected, proces
 from leads.models import Lead
 from leads.normalize import InvalidLead
 from leads.services import intake_lead
+from leads.services.activities import log_activity
 
 logger = logging.getLogger(__name__)
 
@@ -387,7 +388,27 @@ def apply_dialed(event: WebhookEvent) -> None:
 def apply_drop(event: WebhookEvent) -> None:
     answered_by = QueryDict(event.body).get("AnsweredBy", "")
     if answered_by:
-        _note(_message_of(event), answered_by=answered_by)
+        message = _message_of(event)
+        _note(message, answered_by=answered_by)
+        _tell_if_unconnected(message, answered_by)
+
+
+def _tell_if_unconnected(message: Message, answered_by: str) -> None:
+    """A person answered a voicemail drop that should connect them, but nobody was there to
+    connect to: they hear the apology, and the lead's timeline says so, so the owner calls back."""
+    missing = message.details.get("connect_missing")
+    if not missing or not answered_by.startswith("human") or message.details.get("unconnected"):
+        return
+    _note(message, unconnected=True)
+    log_activity(
+        workspace=message.workspace,
+        lead=message.lead,
+        kind="call_not_connected",
+        channel=Channel.CALL,
+        direction="out",
+        summary=f"A person answered the automated call but could not be put through: {missing}",
+        payload={"message_id": message.pk, "reason": missing},
+    )
 
 
 @processor("twilio", "voice-amd")
@@ -405,6 +426,7 @@ def apply_amd(event: WebhookEvent) -> None:
         return  # only voicemail drops placed through Twilio wait for detection
     if message.details.get("outcome"):
         return  # the call is over
+    _tell_if_unconnected(message, answered_by)
     settings = channel_settings(event.workspace)
     twiml = drop_twiml(message, answered_by=answered_by, settings=settings)
     account = ProviderAccount.objects.filter(

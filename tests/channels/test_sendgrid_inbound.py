@@ -168,20 +168,23 @@ def test_outbox_key_is_accepted_for_its_workspace(client, sent_email, scope):
     assert _post(client, _fields(sent_email), key="outbox-secret").status_code == 200
 
 
-def test_email_matching_no_conversation_is_a_404(client, sendgrid_account, sent_email):
+def test_email_to_no_workspaces_address_is_answered_and_dropped(
+    client, sendgrid_account, sent_email
+):
     fields = _fields(
         sent_email,
         to="reply+0000@x.example",
         envelope="{}",
         headers="In-Reply-To: <someone-else@mail.example>\n",
     )
-    assert _post(client, fields).status_code == 404
+    assert _post(client, fields).status_code == 200
+    assert not WebhookEvent.objects.exists()
 
 
-def test_token_of_a_text_message_does_not_match(client, sendgrid_account, scope):
+def test_token_of_a_text_message_does_not_make_a_conversation(client, sendgrid_account, scope):
     text = MessageFactory(workspace=scope, lead=LeadFactory(workspace=scope), channel="sms")
-    fields = _fields(text, headers="")
-    assert _post(client, fields).status_code == 404
+    assert _post(client, _fields(text, headers="")).status_code == 200
+    assert _reply().in_reply_to_id is None
 
 
 def test_form_without_addresses_is_a_400(client, sendgrid_account):
