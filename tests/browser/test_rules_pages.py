@@ -188,3 +188,14 @@ def test_rules_pages_look_right(page, phone, rules):
     phone.goto("/rules/")
     expect(phone.get_by_text("Set your own availability")).to_be_visible()
     shoot(phone, "rules-scoring-phone-rep")
+
+
+def test_deleting_a_rule_asks_once(page, rules):
+    workspace, manager, _rep = rules
+    log_in(page, manager.user.email, TEST_PASSWORD)
+    page.goto("/rules/")
+    questions = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Delete “Free-mail address”").click()
+    expect(page.locator("#rules-section")).not_to_contain_text("Free-mail address")
+    assert questions == ["Delete “Free-mail address”? The history keeps a copy."]
