@@ -9,6 +9,7 @@ class CadencesConfig(AppConfig):
         from cadences import hooks
         from cadences.demo import seed_demo_cadences
         from cadences.services.dispatch import dispatch_due, recover
+        from cadences.services.erase import erase_lead_touches
         from cadences.services.tasks import close_tasks_of_erased_lead, expire_waiting_tasks
         from channels.hooks import register_lead_signal_listener
         from leadfollow.demo import register_demo_step
@@ -28,3 +29,5 @@ class CadencesConfig(AppConfig):
         register_demo_step("before_leads", seed_demo_cadences)
         # Erasing a lead cancels its open tasks in the same transaction.
         register_erase_step(close_tasks_of_erased_lead)
+        # Erasing a lead also blanks what its touches said to the person.
+        register_erase_step(erase_lead_touches)

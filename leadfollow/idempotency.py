@@ -71,3 +71,13 @@ def idempotent(request: Request, workspace: Workspace, handler: Callable[[], Res
         record.status_code, record.response_body = response.status_code, response.data
         record.save(update_fields=["status_code", "response_body"])
     return response
+
+
+def replace_replayed_bodies(*, workspace: Workspace, where: dict, body: dict) -> int:
+    """Replace the stored responses whose top-level keys hold `where`'s values with `body`.
+
+    For data that must not outlive an erasure (GDPR): a retry still gets the first status
+    code and a body naming the object, no longer the erased details. Returns the rows changed.
+    """
+    match = {f"response_body__{key}": value for key, value in where.items()}
+    return IdempotencyRecord.objects.filter(workspace=workspace, **match).update(response_body=body)

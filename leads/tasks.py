@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 
 from leadfollow.tasks import WorkspaceTask, current_workspace
-from leads.services import imports, received
+from leads.services import import_erasure, imports, received
 
 logger = logging.getLogger(__name__)
 CRASHED = "The import stopped on an unexpected error. Leads saved so far are kept."
@@ -39,3 +39,11 @@ def run_lead_import(*, workspace_id: int, import_id: int) -> None:
         logger.exception("lead import crashed import_id=%s", import_id)
         imports.fail_import(workspace=current_workspace(), import_id=import_id, message=CRASHED)
         raise
+
+
+@shared_task(base=WorkspaceTask)
+def erase_from_import_files(*, workspace_id: int, address_hashes: list[str]) -> None:
+    """Empty an erased person's rows in the workspace's imported CSV files."""
+    import_erasure.erase_from_import_files(
+        workspace=current_workspace(), address_hashes=address_hashes
+    )

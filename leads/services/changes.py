@@ -5,14 +5,19 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial, reduce
 
+import phonenumbers
 from django.db import IntegrityError, transaction
+from django.db.models import Q, TextField, Value
+from django.db.models.functions import Cast, Replace
 from django.utils import timezone
 
-from channels.services import suppress_erased_contact
+from channels.services import address_hash, suppress_erased_contact
 from leadfollow.errors import Conflict, InvalidInput, NotFound
+from leadfollow.idempotency import replace_replayed_bodies
 from leadfollow.models import Membership, Workspace
-from leads.models import Activity, Consent, Lead, LeadSource
+from leads.models import Activity, Consent, Lead, LeadImportReject, LeadSource
 from leads.normalize import clean_lead_fields
 from leads.services.accounts import account_for
 from leads.services.activities import log_activity
@@ -118,10 +123,18 @@ def erase_lead(*, workspace: Workspace, lead_id: int, actor: Membership | None =
     """Erase a person's data (GDPR). Counts stay; a hash keeps them off every channel."""
     lead = lead_for_update(workspace, lead_id)
     suppress_erased_contact(workspace=workspace, email=lead.email, phone=lead.phone)
+    _erase_from_import_files_after_commit(workspace, lead)
     for step in _ERASE_STEPS:
         step(workspace=workspace, lead=lead)
     Consent.objects.filter(workspace=workspace, lead=lead).delete()
-    lead.activities.update(summary="", payload={})
+    _erase_activities(workspace, lead)
+    _erase_import_rejects(workspace, lead)
+    # The API's stored answer to the request that sent the lead in: a retry gets the id alone.
+    replace_replayed_bodies(
+        workspace=workspace,
+        where={"id": lead.pk, "erased_at": None},  # the shape of a lead, not of another object
+        body={"id": lead.pk, "erased": True},
+    )
     lead.first_name = lead.last_name = lead.title = lead.time_zone = lead.phone_region = ""
     lead.email = lead.phone = None
     lead.custom_fields = {}
@@ -137,6 +150,70 @@ def erase_lead(*, workspace: Workspace, lead_id: int, actor: Membership | None =
         summary="Personal data erased on request",
     )
     return lead
+
+
+def _erase_from_import_files_after_commit(workspace: Workspace, lead: Lead) -> None:
+    from leads import tasks  # tasks import the services they call
+
+    hashes = [address_hash(address) for address in (lead.email, lead.phone) if address]
+    job = partial(
+        tasks.erase_from_import_files.delay, workspace_id=workspace.pk, address_hashes=hashes
+    )
+    transaction.on_commit(job)  # files are no part of the transaction: rewritten once it holds
+
+
+def _erase_activities(workspace: Workspace, lead: Lead) -> None:
+    """Blank the timeline's words, keeping the ids, outcomes and durations reports count."""
+    activities = list(
+        Activity.objects.filter(workspace=workspace, lead=lead).only("pk", "kind", "payload")
+    )
+    for activity in activities:
+        activity.summary = ""
+        activity.payload = _counted_part(activity.kind, activity.payload)
+    Activity.objects.bulk_update(activities, ["summary", "payload"], batch_size=500)
+
+
+# What reports and the timeline read of an erased lead's activities: never a person's words.
+_KEPT_NUMBERS = frozenset({"message_id", "duration_seconds", "human", "from", "to"})
+_KEPT_CODES = frozenset({"outcome", "channel"})
+
+
+def _counted_part(kind: str, payload: dict) -> dict:
+    def kept(key: str, value) -> bool:
+        if value is None or isinstance(value, bool | int | float):
+            return key in _KEPT_NUMBERS
+        if kind == Activity.Kind.STATUS_CHANGED and key in ("from", "to"):
+            return value in Lead.Status.values
+        return key in _KEPT_CODES and isinstance(value, str) and value.isidentifier()
+
+    return {key: value for key, value in payload.items() if kept(key, value)}
+
+
+def _erase_import_rejects(workspace: Workspace, lead: Lead) -> None:
+    """Empty the rejected import rows that held the person's email or number: they belong
+    to no lead, so they are found by the address itself, the number by its digits alone."""
+    rejects = LeadImportReject.objects.filter(workspace=workspace)
+    matches = Q()
+    if lead.email:
+        matches |= Q(values__icontains=lead.email) | Q(reason__icontains=lead.email)
+    if lead.phone:
+        # A file writes numbers its own way: "(415) 555-2671" is found as "4155552671".
+        national = str(phonenumbers.parse(lead.phone).national_number)
+        rejects = rejects.annotate(
+            values_digits=_digits(Cast("values", TextField())), reason_digits=_digits("reason")
+        )
+        matches |= Q(values_digits__contains=national) | Q(reason_digits__contains=national)
+    if matches:
+        rejects.filter(matches).update(
+            values=[], reason="Row emptied: the person's data was erased."
+        )
+
+
+def _digits(text):
+    """`text` without the separators people put inside phone numbers."""
+    return reduce(
+        lambda inner, mark: Replace(inner, Value(mark), output_field=TextField()), " -().+/", text
+    )
 
 
 def source_named(*, workspace: Workspace, name: str, kind: str = LeadSource.Kind.API) -> LeadSource:
