@@ -198,8 +198,9 @@ def _pct(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
-def _dispatch_until(conn, touches, expected: int, tick: float, timeout: float) -> float:
-    """Run the dispatcher tick every `tick` seconds until `expected` of `touches` are done."""
+def _dispatch_until(conn, touches, expected: int, tick: float, timeout: float, watch=None) -> float:
+    """Run the dispatcher tick every `tick` seconds until `expected` of `touches` are done.
+    `watch(elapsed, done)` is called each --every seconds (the timeline)."""
     from django.db import connection
 
     from cadences.services.dispatch import dispatch_due, recover
@@ -217,11 +218,45 @@ def _dispatch_until(conn, touches, expected: int, tick: float, timeout: float) -
         connection.close()  # like a beat tick: no transaction left open between ticks
         if begun >= next_check:
             next_check = begun + 0.5
-            if _sent(conn, touches) >= expected:
+            done = _sent(conn, touches)
+            if watch is not None:
+                watch(begun - started, done)
+            if done >= expected:
                 return time.monotonic() - started
         time.sleep(max(0.0, tick - (time.monotonic() - begun)))
     say(f"  timed out after {timeout:g} s")
     return time.monotonic() - started
+
+
+class Timeline:
+    """Every `every` seconds: touches done, claimed and waiting (`queued`), chunks in the broker,
+    and how many cores the workers and this dispatcher used since the last line."""
+
+    def __init__(self, conn, touches, worker, broker, every: float) -> None:
+        self.conn, self.touches, self.worker, self.broker = conn, touches, worker, broker
+        self.every, self.next = every, every
+        self.last = (0.0, _cpu_seconds(worker), time.process_time())
+        self.dispatcher_cpu = 0.0
+        say("       t   done  queued  broker  workers  dispatcher (cores)")
+
+    def __call__(self, elapsed: float, done: int) -> None:
+        if elapsed < self.next:
+            return
+        self.next = elapsed + self.every
+        queued = self.conn.execute(
+            "SELECT count(*) FROM cadences_touch WHERE status = 'queued' AND id BETWEEN %s AND %s",
+            self.touches,
+        ).fetchone()[0]
+        chunks = self.broker.llen("celery")
+        at, worker_cpu, own_cpu = elapsed, _cpu_seconds(self.worker), time.process_time()
+        span = max(at - self.last[0], 1e-6)
+        workers, dispatcher = worker_cpu - self.last[1], own_cpu - self.last[2]
+        self.dispatcher_cpu += dispatcher
+        say(
+            f"  {at:6.1f} {done:6d}  {queued:6d}  {chunks:6d}"
+            f"  {workers / span:7.2f}  {dispatcher / span:10.2f}"
+        )
+        self.last = (at, worker_cpu, own_cpu)
 
 
 def _cpu_seconds(worker: subprocess.Popen) -> float:
@@ -240,13 +275,20 @@ def _cpu_seconds(worker: subprocess.Popen) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def bench_drain(args, conn, spaces, tag: str, worker: subprocess.Popen) -> float:
+def _load_average() -> str:
+    """The machine may be shared: wall-clock figures are read against its load."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (5 min {five:.2f}) on {os.cpu_count()} CPUs"
+
+
+def bench_drain(args, conn, spaces, tag: str, worker: subprocess.Popen, broker) -> float:
     """Returns touches sent a second."""
-    say(f"Drain: {args.due} due touches, dispatcher tick {args.tick:g} s")
+    say(f"Drain: {args.due} due touches, dispatcher tick {args.tick:g} s; {_load_average()}")
     touches = load(conn, spaces, tag, args.due, args.future, "now()")
     conn.execute("UPDATE cadences_touch SET due_at = now() WHERE id BETWEEN %s AND %s", touches)
     cpu = _cpu_seconds(worker)
-    elapsed = _dispatch_until(conn, touches, args.due, args.tick, args.timeout)
+    timeline = Timeline(conn, touches, worker, broker, args.every) if args.every else None
+    elapsed = _dispatch_until(conn, touches, args.due, args.tick, args.timeout, timeline)
     cpu = _cpu_seconds(worker) - cpu
     count, late = _lateness(conn, touches)
     say(
@@ -255,13 +297,19 @@ def bench_drain(args, conn, spaces, tag: str, worker: subprocess.Popen) -> float
     say(f"  lateness:  p50 {_pct(late, 50):.2f} s   p99 {_pct(late, 99):.2f} s")
     # The machine may be shared: the workers' CPU a touch does not depend on the neighbours.
     say(f"  workers:   {cpu:.1f} s CPU = {cpu * 1000 / max(count, 1):.2f} ms CPU a touch")
+    if timeline is not None:
+        mine = timeline.dispatcher_cpu
+        say(f"  dispatcher: {mine:.1f} s CPU = {mine * 1000 / max(count, 1):.2f} ms CPU a touch")
     return count / elapsed
 
 
 def bench_steady(args, conn, spaces, tag: str) -> float:
     """Returns the lateness p99 in seconds."""
     total = int(args.rate * args.steady_seconds)
-    say(f"Steady: {args.rate:g} touches/s coming due for {args.steady_seconds:g} s ({total})")
+    say(
+        f"Steady: {args.rate:g} touches/s coming due for {args.steady_seconds:g} s ({total}); "
+        f"{_load_average()}"
+    )
     lead_in = 5.0
     step = 1.0 / args.rate
     touches = load(
@@ -347,8 +395,13 @@ def profile_sends(conn, spaces) -> None:
     from leadfollow.models import Workspace
     from leadfollow.tenancy import workspace_scope
 
-    warm_up, _ = load(conn, spaces[:1], "warm", 1, 10**9 - 10, "now()")
-    send_touches([warm_up])  # the first send of a process loads templates, URLs, adapters
+    # The first send of a process loads templates, URLs and adapters, and a workspace's first
+    # timeline entry creates its scoring settings, which the next one reads again: two touches
+    # a workspace first, as in a live system.
+    low, high = load(conn, spaces, "warm", 2 * len(spaces), 10**9 - 10 * len(spaces), "now()")
+    warm_up = list(range(low, high + 1))
+    send_touches(warm_up[: len(spaces)])
+    send_touches(warm_up[len(spaces) :])
     low, high = load(conn, spaces, "chunk", CHUNK, 10**9 + 10, "now()")
     ids = list(range(low, high + 1))
     _profile(f"one chunk of {len(ids)} touches", len(ids), lambda: send_touches(ids))
@@ -377,9 +430,10 @@ def _profile(label: str, touches: int, send) -> None:
     for query in queries.captured_queries:
         sql = query["sql"]
         verb = sql.split(None, 1)[0].upper()
-        if verb == "WITH":  # a bulk update: WITH v AS (VALUES …) UPDATE table …
+        if verb == "WITH":  # a bulk update: WITH v AS (…) UPDATE table … FROM v
             verb = "UPDATE"
-        table = re.search(r'(?:UPDATE|INTO|FROM)\s+"?(\w+)"?', sql)
+        where = "UPDATE" if verb == "UPDATE" else "(?:INTO|FROM)"  # not a bulk update's FROM
+        table = re.search(where + r'\s+"?(\w+)"?', sql)
         kinds[f"{verb} {table.group(1) if table else ''}".strip()] += 1
     for kind, n in kinds.most_common():
         say(f"  {n:3d}  {kind}")
@@ -398,6 +452,9 @@ def main() -> None:
     parser.add_argument("--raw-connections", type=int, default=2)
     parser.add_argument("--raw-seconds", type=float, default=10.0)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
+    parser.add_argument(
+        "--every", type=float, default=5.0, help="drain timeline line every N s (0: none)"
+    )
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--repeat", type=int, default=1, help="drain and steady rounds")
     args = parser.parse_args()
@@ -446,7 +503,7 @@ def main() -> None:
             rates, p99s = [], []
             for round_ in range(1, args.repeat + 1):
                 say(f"Round {round_} of {args.repeat}")
-                rates.append(bench_drain(args, conn, spaces, f"due{round_}", worker))
+                rates.append(bench_drain(args, conn, spaces, f"due{round_}", worker, broker))
                 if args.steady_seconds > 0:
                     p99s.append(bench_steady(args, conn, spaces, f"steady{round_}"))
             _summary("drain touches/s", rates, best=max)

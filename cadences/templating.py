@@ -17,6 +17,7 @@ a flat dictionary of strings, so a template can neither reach into the database 
 from __future__ import annotations
 
 import difflib
+import functools
 import html
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -100,12 +101,12 @@ class _Bad(Exception):
 
 def validate(text: str) -> list[TemplateError]:
     """Every mistake in the template, in reading order; empty when it is valid."""
-    return _parse(text)[1]
+    return list(_parsed(text)[1])
 
 
 def variables_used(text: str) -> set[str]:
     """The known variables the template refers to (unknown names are errors, not variables)."""
-    return {part.name for part in _parse(text)[0] if isinstance(part, _Tag)}
+    return {part.name for part in _parsed(text)[0] if isinstance(part, _Tag)}
 
 
 def render(text: str, context: Mapping[str, str | None]) -> Rendered:
@@ -134,9 +135,9 @@ def _fill(
     insert: Callable[[str, str], str],
     literal: Callable[[str], str],
 ) -> tuple[str, list[str]]:
-    parts, errors = _parse(text)
+    parts, errors = _parsed(text)
     if errors:
-        raise TemplateInvalid(errors)
+        raise TemplateInvalid(list(errors))
     out: list[str] = []
     missing: list[str] = []
     for part in parts:
@@ -151,6 +152,13 @@ def _fill(
         elif part.name not in missing:
             missing.append(part.name)
     return "".join(out), missing
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(text: str) -> tuple[tuple[str | _Tag, ...], tuple[TemplateError, ...]]:
+    """A step's few templates are filled for thousands of leads: each is read once."""
+    parts, errors = _parse(text)
+    return tuple(parts), tuple(errors)
 
 
 def _parse(text: str) -> tuple[list[str | _Tag], list[TemplateError]]:

@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 BATCH = 1000  # touches claimed per transaction
 CHUNK = 200  # touch ids per worker task: its queries are the same for 1 touch or 200
+AHEAD = 4000  # touches queued for the workers and not yet started: a few seconds of their work
+QUEUED_TOO_LONG = timedelta(minutes=2)  # then the broker lost it: recovery enqueues it again
 TOUCH_FIELDS = [
     "status",
     "due_at",
@@ -50,13 +52,22 @@ TOUCH_FIELDS = [
     "rendered_body",
     "message",
 ]
+SETTLED_FIELDS = ["status", "due_at", "error", "finished_at", "message"]  # what `settle` changes
 
 
 def dispatch_due(*, now: datetime | None = None, limit: int = 5000) -> int:
-    """Tick: claim due touches in batches and enqueue them. Returns how many were claimed."""
+    """Tick: claim due touches in batches and enqueue them, no more than the workers will take
+    in the next few seconds. Returns how many were claimed."""
     from cadences import tasks
 
     now = now or timezone.now()
+    with unscoped():  # the tick serves every workspace
+        waiting = Touch.objects.filter(
+            status=Touch.Status.QUEUED, queued_at__gte=now - QUEUED_TOO_LONG
+        ).count()
+    # A burst stays `pending` in the database, claimed in due order as workers free up, rather
+    # than waiting in the broker long enough to look lost to recovery and be enqueued again.
+    limit = min(limit, AHEAD - waiting)
     claimed = 0
     while claimed < limit:
         with unscoped(), transaction.atomic():
@@ -184,7 +195,7 @@ def _record(chunk, touches: list[Touch], outcomes: list[SendOutcome]) -> dict[in
             status = touch_rules.settle(touch, outcome, chunk)
             if status is not None:
                 results[touch.pk] = status
-        _save(chunk)
+        _save(chunk, SETTLED_FIELDS)
     return results
 
 
@@ -226,9 +237,9 @@ def _load(touches: list[Touch], now: datetime) -> touch_rules.Chunk:
     )
 
 
-def _save(chunk: touch_rules.Chunk) -> None:
+def _save(chunk: touch_rules.Chunk, fields: list[str] = TOUCH_FIELDS) -> None:
     """The chunk's collected writes, a statement each."""
-    update_objects(Touch, {touch.pk: touch for touch in chunk.dirty}.values(), TOUCH_FIELDS)
+    update_objects(Touch, {touch.pk: touch for touch in chunk.dirty}.values(), fields)
     log_activities(chunk.activities)
     advance_many(moves=chunk.advancing, done_at=chunk.now, steps=chunk.steps)
 
@@ -258,7 +269,7 @@ def recover(*, now: datetime | None = None) -> tuple[int, int]:
     with unscoped(), transaction.atomic():
         stale = list(
             Touch.objects.select_for_update(skip_locked=True)
-            .filter(status=Touch.Status.QUEUED, queued_at__lt=now - timedelta(minutes=2))
+            .filter(status=Touch.Status.QUEUED, queued_at__lt=now - QUEUED_TOO_LONG)
             .values_list("id", flat=True)[:BATCH]
         )
         Touch.objects.filter(id__in=stale).update(queued_at=now)
