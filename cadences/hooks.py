@@ -6,7 +6,8 @@ from __future__ import annotations
 import copy
 import logging
 
-from cadences.models import Cadence, Step
+from cadences.models import Cadence, Enrollment, Step
+from cadences.serializers import hold_enrollments
 from cadences.services.enrollment import enroll, stop_for_lead
 from channels.hooks import LeadSignal
 from leadfollow.errors import Conflict, InvalidInput
@@ -66,17 +67,20 @@ def on_activity(*, workspace, activity) -> None:
         )
 
 
-def enroll_on_intake(*, workspace, lead: Lead, is_new: bool) -> None:
-    """Intake step: a new lead joins every active auto-enroll cadence whose conditions match."""
+def enroll_on_intake(*, workspace, lead: Lead, is_new: bool, fresh: bool = False) -> None:
+    """Intake step: a new lead joins every active auto-enroll cadence whose conditions match.
+
+    A lead created in this transaction (`fresh`) has no enrollments but the ones made here, and
+    it comes back holding them, so the intake's answer shows them without reading them back."""
     if not is_new:
         return
     from scoring.conditions import evaluate
     from scoring.facts import lead_facts
 
     cadences, needed = _auto_enroll_cadences(workspace)
-    if not cadences:
-        return
-    facts = lead_facts(workspace=workspace, lead=lead, needed=needed)
+    made: list[Enrollment] = []
+    if cadences:
+        facts = lead_facts(workspace=workspace, lead=lead, needed=needed)
     for shared, first_step in cadences:
         conditions = shared.enrollment_conditions
         if conditions and not evaluate(conditions, facts):
@@ -86,9 +90,19 @@ def enroll_on_intake(*, workspace, lead: Lead, is_new: bool) -> None:
         cadence = copy.copy(shared)
         cadence.workspace = workspace
         try:
-            enroll(workspace=workspace, lead=lead, cadence=cadence, first_step=first_step)
+            made.append(
+                enroll(
+                    workspace=workspace,
+                    lead=lead,
+                    cadence=cadence,
+                    first_step=first_step,
+                    live=list(made) if fresh else None,
+                )
+            )
         except (Conflict, InvalidInput) as exc:
             logger.info("auto-enroll skipped lead=%s cadence=%s: %s", lead.pk, cadence.pk, exc)
+    if fresh:
+        hold_enrollments(lead, made)
 
 
 def _auto_enroll_cadences(workspace) -> tuple[list[tuple[Cadence, Step | None]], set[str]]:

@@ -35,7 +35,23 @@ def prefetch_enrollments(leads: Iterable) -> None:
         for lead in leads
         if "enrollments" not in getattr(lead, "_prefetched_objects_cache", {})
     ]
-    prefetch_related_objects(leads, enrollments_prefetch())
+    if leads:  # building the querysets costs more than the rest of an intake's answer
+        prefetch_related_objects(leads, enrollments_prefetch())
+
+
+def hold_enrollments(lead, enrollments: list[Enrollment]) -> None:
+    """Give the lead these enrollments as its whole list, as `enrollments_prefetch` would have
+    read it (each holding its cadence, current step and `open_touches`): for a lead whose every
+    enrollment was just made in this transaction, so nothing is read back."""
+    ordered = sorted(enrollments, key=lambda e: (e.enrolled_at, e.pk), reverse=True)
+    # Django keeps a prefetched list as a queryset that has run; there is no public setter.
+    held = lead.enrollments.all()
+    held._result_cache = ordered
+    held._prefetch_done = True
+    lead._prefetched_objects_cache = {
+        **getattr(lead, "_prefetched_objects_cache", {}),
+        "enrollments": held,
+    }
 
 
 def prefetch_open_touches(enrollments: list[Enrollment]) -> None:

@@ -36,6 +36,26 @@ def available_members(
             membership_id__in=ids, starts_at__lte=at, ends_at__gt=at
         ).values_list("membership_id", flat=True)
     )
+    return _available(workspace, candidates, settings, away, at)
+
+
+def available_read_members(
+    *, workspace: Workspace, candidates: list[Membership], away: set[int], at: datetime
+) -> list[Membership]:
+    """available_members for candidates read with their availability (`select_related`);
+    `away` holds the ids of those on time off at `at`. No query, unless a cap must be counted."""
+    # A member without a saved availability raises an AttributeError (Django's "does not exist").
+    settings = {m.pk: m.availability for m in candidates if getattr(m, "availability", None)}
+    return _available(workspace, candidates, settings, away, at)
+
+
+def _available(
+    workspace: Workspace,
+    candidates: list[Membership],
+    settings: dict[int, RepAvailability],
+    away: set[int],
+    at: datetime,
+) -> list[Membership]:
     capped = [a for a in settings.values() if a.daily_cap or a.open_cap]
     open_counts, today_counts = _load(workspace, capped, at)
     result = []

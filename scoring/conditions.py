@@ -241,6 +241,77 @@ def evaluate(node: Mapping, facts: Mapping[str, Any]) -> bool:
     return OPERATORS[node["op"]](facts.get(node["field"]), node.get("value"))
 
 
+Test = Callable[[Mapping[str, Any]], bool]
+
+
+def compile_condition(node: Mapping) -> Test:
+    """`evaluate` prepared once for a (validated) condition: the returned test answers it for
+    any lead's facts, with the rule's values already normalised. Rules are loaded once per
+    change and tested against every lead."""
+    if "all" in node:
+        tests = [compile_condition(child) for child in node["all"]]
+        return lambda facts: all(test(facts) for test in tests)
+    if "any" in node:
+        tests = [compile_condition(child) for child in node["any"]]
+        return lambda facts: any(test(facts) for test in tests)
+    if "not" in node:
+        test = compile_condition(node["not"])
+        return lambda facts: not test(facts)
+    field, op, expected = node["field"], node["op"], node.get("value")
+    if op in _PREPARED:
+        check = _PREPARED[op](expected)
+        return lambda facts: check(facts.get(field))
+    operator = OPERATORS[op]
+    return lambda facts: operator(facts.get(field), expected)
+
+
+def _equals_prepared(expected: Any) -> Callable[[Any], bool]:
+    """_equals(actual, expected) with `expected` normalised once."""
+    if isinstance(expected, bool):
+        return lambda actual: bool(actual) is expected
+    number, text = _number(expected), _text(expected)
+
+    def check(actual: Any) -> bool:
+        if isinstance(actual, bool):
+            return False
+        if number is not None:
+            left = _number(actual)
+            if left is not None:
+                return left == number
+        return _text(actual) == text
+
+    return check
+
+
+def _in_prepared(expected: list) -> Callable[[Any], bool]:
+    checks = [_equals_prepared(item) for item in expected]
+    return lambda actual: any(check(actual) for check in checks)
+
+
+def _not_equals_prepared(expected: Any) -> Callable[[Any], bool]:
+    check = _equals_prepared(expected)
+    return lambda actual: not check(actual)
+
+
+def _matches_any_word_prepared(expected: Any) -> Callable[[Any], bool]:
+    wanted = expected if isinstance(expected, list) else _WORD.findall(_text(expected))
+    texts = [_text(word) for word in wanted]
+
+    def check(actual: Any) -> bool:
+        words = set(_WORD.findall(_text(actual)))
+        return any(text in words for text in texts)
+
+    return check
+
+
+_PREPARED: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
+    "equals": _equals_prepared,
+    "not_equals": _not_equals_prepared,
+    "in": _in_prepared,
+    "matches_any_word": _matches_any_word_prepared,
+}
+
+
 def referenced_fields(node: Mapping) -> set[str]:
     """Every attribute a condition reads, so callers compute only the facts they need."""
     if "all" in node or "any" in node:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from leadfollow.models import Workspace
 from leadfollow.tenancy import unscoped, workspace_scope
 from leads.models import Activity, Lead
+from leads.services.activities import held_activities
 from scoring.models import LeadScore, SlaClock
 from scoring.services.routing import route_lead
 from scoring.services.scores import is_scored_engagement, score_lead
@@ -20,18 +21,25 @@ def _stored_score(workspace: Workspace, lead: Lead) -> tuple[int, str] | None:
     return (score.total, score.band) if score else None
 
 
-def score_on_intake(*, workspace: Workspace, lead: Lead, is_new: bool) -> None:
-    score_lead(workspace=workspace, lead=lead)
+def score_on_intake(*, workspace: Workspace, lead: Lead, is_new: bool, fresh: bool = False) -> None:
+    # A lead created in this transaction has no timeline but what its intake holds back.
+    timeline = None
+    if fresh:
+        timeline = [(a.kind, a.occurred_at) for a in held_activities() if a.lead_id == lead.pk]
+    score_lead(workspace=workspace, lead=lead, activities=timeline)
 
 
-def route_on_intake(*, workspace: Workspace, lead: Lead, is_new: bool) -> None:
+def route_on_intake(*, workspace: Workspace, lead: Lead, is_new: bool, fresh: bool = False) -> None:
     if lead.owner_id is None:
         route_lead(workspace=workspace, lead=lead, score=_stored_score(workspace, lead))
 
 
-def start_sla_on_intake(*, workspace: Workspace, lead: Lead, is_new: bool) -> None:
+def start_sla_on_intake(
+    *, workspace: Workspace, lead: Lead, is_new: bool, fresh: bool = False
+) -> None:
     if is_new:
-        start_sla_clock(workspace=workspace, lead=lead, score=_stored_score(workspace, lead))
+        score = _stored_score(workspace, lead)
+        start_sla_clock(workspace=workspace, lead=lead, score=score, fresh=fresh)
 
 
 def on_activity(*, workspace: Workspace, activity: Activity) -> None:
@@ -50,13 +58,15 @@ def on_activities(*, activities: list[Activity]) -> None:
     the leads with an open SLA clock, the cached rule sets say which kinds score, and only the
     activities that may stop a clock or move a score go through on_activity."""
     leads = {a.lead_id for a in activities if a.direction == Activity.Direction.OUTBOUND}
-    # A batch spans workspaces: clocks are matched by their lead.
-    with unscoped():
-        clocked = set(
-            SlaClock.objects.filter(lead_id__in=leads, met_at__isnull=True).values_list(
-                "lead_id", flat=True
+    clocked = set()
+    if leads:  # an intake's batch has no touch: nothing to look up
+        # A batch spans workspaces: clocks are matched by their lead.
+        with unscoped():
+            clocked = set(
+                SlaClock.objects.filter(lead_id__in=leads, met_at__isnull=True).values_list(
+                    "lead_id", flat=True
+                )
             )
-        )
     for activity in activities:
         workspace = activity.workspace
         with workspace_scope(workspace):

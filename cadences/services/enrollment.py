@@ -62,10 +62,17 @@ def enroll(
     start_at: datetime | None = None,
     now: datetime | None = None,
     first_step: Step | None = None,
+    live: list[Enrollment] | None = None,
 ) -> Enrollment:
     """Start the cadence for the lead. Its first touch is dispatched right after commit when
     it is due at once, so a confirmation email goes out within seconds, not at the next tick.
-    `first_step` spares the query when the caller already holds the cadence's first step."""
+
+    `first_step` spares the query when the caller already holds the cadence's first step.
+    `live` is for the intake of a lead created in this same transaction: the enrollments that
+    intake made, which are all the lead has, since nobody else sees it before commit. It spares
+    reading them, and the savepoint that guards against a concurrent enrollment; the enrollment
+    then comes back holding its first touch as `open_touches`, as enrollments_prefetch reads
+    them, so the intake's answer shows it unread."""
     now = now or timezone.now()
     if not cadence.is_active:
         raise InvalidInput(f"“{cadence.name}” is switched off.", field="cadence")
@@ -74,12 +81,14 @@ def enroll(
     first = first_step or next_step(cadence, None)
     if first is None:
         raise InvalidInput(f"“{cadence.name}” has no steps yet.", field="cadence")
-    # One read answers both questions: already in this cadence, or in one that excludes it.
-    live = list(
-        Enrollment.objects.filter(workspace=workspace, lead=lead, status__in=LIVE).select_related(
-            "cadence"
+    unseen = live is not None
+    if live is None:
+        # One read answers both questions: already in this cadence, or in one that excludes it.
+        live = list(
+            Enrollment.objects.filter(
+                workspace=workspace, lead=lead, status__in=LIVE
+            ).select_related("cadence")
         )
-    )
     if any(enrollment.cadence_id == cadence.pk for enrollment in live):
         raise Conflict(f"{lead.display_name} is already in “{cadence.name}”.", field="cadence")
     if cadence.exclusive_group:
@@ -91,31 +100,37 @@ def enroll(
                 f"“{cadence.name}”. Stop that one first.",
                 field="cadence",
             )
+    values = {
+        "workspace": workspace,
+        "lead": lead,
+        "cadence": cadence,
+        "current_step": first,
+        "enrolled_by": actor,
+        "enrolled_at": start_at or now,
+    }
     # The checks above raise before any write, so inside the caller's transaction the writes
     # need no savepoint of their own; only the insert a concurrent enrollment can refuse gets
     # one, and that Conflict is raised after the block, which leaves the caller's transaction
-    # usable.
+    # usable. A lead nobody else can see yet needs no such guard.
     with transaction.atomic(savepoint=False):
-        try:
-            with transaction.atomic():
-                enrollment = Enrollment.objects.create(
-                    workspace=workspace,
-                    lead=lead,
-                    cadence=cadence,
-                    current_step=first,
-                    enrolled_by=actor,
-                    enrolled_at=start_at or now,
-                )
-        except IntegrityError:  # enrolled by a concurrent request a moment ago
-            enrollment = None
+        if unseen:
+            enrollment = Enrollment.objects.create(**values)
+        else:
+            try:
+                with transaction.atomic():
+                    enrollment = Enrollment.objects.create(**values)
+            except IntegrityError:  # enrolled by a concurrent request a moment ago
+                enrollment = None
         if enrollment is not None:
-            _start(workspace, lead, enrollment, first, actor, now)
+            touch = _start(workspace, lead, enrollment, first, actor, now)
+            if unseen:
+                enrollment.open_touches = [touch]
     if enrollment is None:
         raise Conflict(f"{lead.display_name} is already in “{cadence.name}”.")
     return enrollment
 
 
-def _start(workspace, lead: Lead, enrollment: Enrollment, first: Step, actor, now) -> None:
+def _start(workspace, lead: Lead, enrollment: Enrollment, first: Step, actor, now) -> Touch:
     """Plan the first touch, log the enrollment, and send the touch after commit if it is due."""
     touch = plan_touch(enrollment=enrollment, step=first, previous_done_at=None)
     log_activity(
@@ -130,6 +145,7 @@ def _start(workspace, lead: Lead, enrollment: Enrollment, first: Step, actor, no
         from cadences import tasks
 
         transaction.on_commit(partial(tasks.send_touches.delay, touch_ids=[touch.pk]))
+    return touch
 
 
 def plan_touch(

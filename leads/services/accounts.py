@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import F, Q
+
 from leadfollow.models import Workspace
 from leads.email_domains import business_domain
 from leads.models import Account
@@ -11,14 +13,18 @@ def account_for(*, workspace: Workspace, company: str, email: str | None) -> Acc
     """The account a lead belongs to, created when its domain or name is new."""
     domain = business_domain(email)
     if domain:
-        account = Account.objects.filter(workspace=workspace, domain=domain).first()
-        if account is None and company:
-            account = Account.objects.filter(
-                workspace=workspace, name__iexact=company, domain__isnull=True
-            ).first()
-            if account is not None:
-                account.domain = domain
-                account.save(update_fields=["domain"])
+        # One read: the domain's account, else a company of that name without a domain yet.
+        match = Q(domain=domain)
+        if company:
+            match |= Q(name__iexact=company, domain__isnull=True)
+        account = (
+            Account.objects.filter(match, workspace=workspace)
+            .order_by(F("domain").asc(nulls_last=True), "name", "pk")
+            .first()
+        )
+        if account is not None and account.domain is None:
+            account.domain = domain
+            account.save(update_fields=["domain"])
         return account or Account.objects.create(
             workspace=workspace, name=company or domain, domain=domain
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.utils import timezone
@@ -15,6 +17,8 @@ from leads.models import Activity, Lead
 ActivityListener = Callable[..., None]  # listener(*, workspace, activity) -> None
 BatchListener = Callable[..., None]  # listener(*, activities) -> None, any workspaces
 _LISTENERS: list[tuple[ActivityListener, BatchListener | None]] = []
+# The activities log_activity holds back inside `logged_together()`, innermost block last.
+_held: ContextVar[tuple[list[Activity], ...]] = ContextVar("held_activities", default=())
 
 # How a lead's time field changes: the latest time, kept unless empty, set, or cleared.
 LATEST, KEEP, SET, CLEAR = "latest", "keep", "set", "clear"
@@ -61,8 +65,40 @@ def log_activity(
         actor=actor,
         occurred_at=occurred_at or timezone.now(),
     )
+    held = _held.get()
+    if held:
+        held[-1].append(activity)
+        return activity
     log_activities([activity])
     return activity
+
+
+@contextmanager
+def logged_together() -> Iterator[list[Activity]]:
+    """Hold back what log_activity logs in the block, and write it all when the block ends: one
+    insert and one lead update instead of a pair per activity (intake logs three or four). The
+    listeners hear of them then too. Nested, the inner block hands its activities to the outer
+    one. If the block raises, its activities are dropped with it (its transaction rolls back).
+
+    Inside the block they are not saved yet: code in it that reads a lead's timeline finds them
+    with held_activities(), not in the database.
+    """
+    held: list[Activity] = []
+    token = _held.set((*_held.get(), held))
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+    outer = _held.get()
+    if outer:
+        outer[-1].extend(held)
+    elif held:
+        log_activities(held)
+
+
+def held_activities() -> list[Activity]:
+    """What the enclosing `logged_together()` blocks hold back so far, oldest first."""
+    return [activity for held in _held.get() for activity in held]
 
 
 def log_activities(activities: list[Activity]) -> list[Activity]:

@@ -16,8 +16,8 @@ from leads.models import Activity, Channel, Consent, Lead, LeadSource
 from leads.normalize import clean_lead_fields
 from leads.phones import time_zone_for_phone
 from leads.services.accounts import account_for
-from leads.services.activities import log_activity
-from leads.services.received import lead_received
+from leads.services.activities import log_activities, log_activity, logged_together
+from leads.services.received import IntakeStepFailed, lead_received
 
 logger = logging.getLogger(__name__)
 
@@ -61,23 +61,36 @@ def intake_lead(
     Raises InvalidLead naming every bad field. Two concurrent calls for one person make one
     lead: the database's unique constraints decide, and the loser retries as a merge. Once the
     lead is saved, `lead_received` runs the registered intake steps (scoring, routing, cadences)
-    in the same transaction, each in a savepoint of its own.
+    in the same transaction, all together; if one fails, the transaction is rolled back and the
+    lead saved again with each step in a savepoint of its own, so the failing step is rolled
+    back alone. The timeline entries of the whole intake are written together at the end.
     """
     clean = clean_lead_fields(workspace, fields)
-    for attempt in range(1, CONFLICT_RETRIES + 1):
+    together = True
+    attempt = 1
+    while True:
         try:
-            with transaction.atomic():
+            with transaction.atomic(), logged_together():
                 result = _save_or_merge(workspace, clean, source, actor, via)
                 if consent is not None:
                     _record_consent(workspace, result.lead, consent)
-                lead_received(workspace=workspace, lead=result.lead, is_new=result.created)
+                lead_received(
+                    workspace=workspace,
+                    lead=result.lead,
+                    is_new=result.created,
+                    fresh=result.created,
+                    together=together,
+                )
             return result
+        except IntakeStepFailed:
+            # Rolled back whole: save the lead again, each step in a savepoint of its own.
+            together = False
         except IntegrityError:
             # Another request saved the same email, phone or company a moment ago.
             logger.info("intake conflict, retrying as merge attempt=%s", attempt)
             if attempt == CONFLICT_RETRIES:
                 raise
-    raise AssertionError("unreachable")
+            attempt += 1
 
 
 def _save_or_merge(
@@ -162,7 +175,9 @@ def _merge(workspace, matches: list[Lead], clean: dict, source, actor, via: str)
     elif clean.get("company") and clean["company"].lower() != lead.account.name.lower():
         differing["company"] = clean["company"]
     lead.save()
-    log_activity(
+    # Written at once, not with the rest of the intake: a repeat inquiry is engagement, and the
+    # scoring step reads it back.
+    inquiry = Activity(
         workspace=workspace,
         lead=lead,
         kind=Activity.Kind.RE_INQUIRY,
@@ -175,7 +190,9 @@ def _merge(workspace, matches: list[Lead], clean: dict, source, actor, via: str)
             "also_matched": [other.pk for other in others],
         },
         actor=actor,
+        occurred_at=timezone.now(),
     )
+    log_activities([inquiry])
     return IntakeResult(lead=lead, created=False, filled=filled)
 
 

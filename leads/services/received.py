@@ -1,9 +1,9 @@
 """What happens after a lead is saved. Later apps register their steps here.
 
 Scoring, routing, the SLA clock and cadence enrollment each register an intake step from their
-AppConfig.ready(). Each step runs in a savepoint of the transaction that saves the lead, so a
-failing rule never loses a lead: the failure is written on the lead's timeline and the step is
-retried in a transaction of its own.
+AppConfig.ready(). They run in the transaction that saves the lead. A failing rule never loses a
+lead: the failure is written on the lead's timeline and the step is retried in a transaction of
+its own, while the lead and the other steps keep their work.
 """
 
 from __future__ import annotations
@@ -18,12 +18,19 @@ from django.db import transaction
 from leadfollow.models import Workspace
 from leadfollow.tenancy import workspace_scope
 from leads.models import Activity, Lead
-from leads.services.activities import log_activity
+from leads.services.activities import log_activity, logged_together
 
 logger = logging.getLogger(__name__)
 
-IntakeStep = Callable[..., None]  # step(*, workspace, lead, is_new) -> None
+# step(*, workspace, lead, is_new, fresh) -> None. `fresh`: this transaction created the lead,
+# so nothing but this intake has touched it yet (no clock, no enrollment, no other activity).
+# A retried step gets False: by then anyone may have.
+IntakeStep = Callable[..., None]
 _STEPS: dict[str, IntakeStep] = {}
+
+
+class IntakeStepFailed(Exception):
+    """A step failed while the steps ran together; the caller runs them again one by one."""
 
 
 def register_intake_step(name: str, step: IntakeStep) -> None:
@@ -35,19 +42,36 @@ def registered_steps() -> list[str]:
     return list(_STEPS)
 
 
-def lead_received(*, workspace: Workspace, lead: Lead, is_new: bool) -> None:
-    """Run every intake step for the lead, in the transaction that saves it. Never raises.
+def lead_received(
+    *, workspace: Workspace, lead: Lead, is_new: bool, fresh: bool = False, together: bool = False
+) -> None:
+    """Run every intake step for the lead, in the transaction that saves it.
 
     The lead, its intake activity and the steps' work commit together: one commit per lead
-    instead of two, and the steps work on the saved lead instead of reading it again. Each step
-    runs in its own savepoint, so a failing step is rolled back alone, written on the lead's
-    timeline and retried by a task after commit, while the lead and the other steps keep their
-    work. The caller holds the lead's row lock (a new lead is not visible to anyone else before
-    commit).
+    instead of two, and the steps work on the saved lead instead of reading it again. The caller
+    holds the lead's row lock (a new lead is not visible to anyone else before commit).
+
+    By default each step runs in its own savepoint and nothing raises: a failing step is rolled
+    back alone, written on the lead's timeline and retried by a task after commit, while the
+    lead and the other steps keep their work. With `together` the steps share the caller's
+    transaction without savepoints (two statements less per step) and the first failure raises
+    IntakeStepFailed: the caller rolls back and saves the lead again without `together`. Steps
+    rarely fail, so most leads never pay for a savepoint.
     """
     with workspace_scope(workspace), transaction.atomic(savepoint=False):
         for name in list(_STEPS):
-            _run_step_in_savepoint(workspace, lead, name, is_new)
+            if together:
+                _run_step(workspace, lead, name, is_new, fresh)
+            else:
+                _run_step_in_savepoint(workspace, lead, name, is_new, fresh)
+
+
+def _run_step(workspace: Workspace, lead: Lead, step: str, is_new: bool, fresh: bool) -> None:
+    try:
+        _STEPS[step](workspace=workspace, lead=lead, is_new=is_new, fresh=fresh)
+    except Exception as exc:  # noqa: BLE001 - the caller saves the lead again, step by step
+        logger.info("intake step failed step=%s, running the steps one by one", step)
+        raise IntakeStepFailed(step) from exc
 
 
 def _locked_lead(workspace: Workspace, lead_id: int) -> Lead | None:
@@ -61,10 +85,12 @@ def _locked_lead(workspace: Workspace, lead_id: int) -> Lead | None:
     )
 
 
-def _run_step_in_savepoint(workspace: Workspace, lead: Lead, step: str, is_new: bool) -> None:
+def _run_step_in_savepoint(
+    workspace: Workspace, lead: Lead, step: str, is_new: bool, fresh: bool
+) -> None:
     try:
-        with transaction.atomic():
-            _STEPS[step](workspace=workspace, lead=lead, is_new=is_new)
+        with transaction.atomic(), logged_together():
+            _STEPS[step](workspace=workspace, lead=lead, is_new=is_new, fresh=fresh)
     except Exception as exc:  # noqa: BLE001 - the lead is saved; any step failure is retried
         logger.exception("intake step failed step=%s lead_id=%s attempt=1", step, lead.pk)
         lead.refresh_from_db()  # the step's changes to the object were rolled back with it
@@ -88,7 +114,7 @@ def _run_intake_step(*, workspace: Workspace, lead_id: int, step: str, is_new: b
             lead = _locked_lead(workspace, lead_id)
             if lead is None:
                 raise Lead.DoesNotExist(f"lead {lead_id} is gone")
-            _STEPS[step](workspace=workspace, lead=lead, is_new=is_new)
+            _STEPS[step](workspace=workspace, lead=lead, is_new=is_new, fresh=False)
     except Exception as exc:  # noqa: BLE001 - the lead is saved; any step failure is retried
         logger.exception("intake step failed step=%s lead_id=%s attempt=%s", step, lead_id, attempt)
         _step_failed(workspace, lead_id, step, exc, attempt=attempt, is_new=is_new)

@@ -26,12 +26,19 @@ def notify(
     notification = Notification.objects.create(
         workspace=workspace, recipient=recipient, kind=kind, text=text[:300], lead=lead
     )
-    prefs = RepAvailability.objects.filter(workspace=workspace, membership=recipient).first()
+    prefs = _alert_preferences(workspace, recipient)
     channels = prefs.alert_channels(kind) if prefs is not None else []
     if channels:
         job = partial(_deliver, notification.pk, recipient, prefs, text, lead, channels)
         transaction.on_commit(job)
     return notification
+
+
+def _alert_preferences(workspace: Workspace, member: Membership) -> RepAvailability | None:
+    if Membership.availability.is_cached(member):  # routing read it with the member
+        # A member without a saved availability raises an AttributeError ("does not exist").
+        return getattr(member, "availability", None)
+    return RepAvailability.objects.filter(workspace=workspace, membership=member).first()
 
 
 def _deliver(

@@ -2,6 +2,11 @@
 
 Team rotation state lives in the team's rows and is read under a row lock, so concurrent
 intakes in any number of processes take turns exactly as a single process would.
+
+Who can be routed to (the workspace's members with their availability and time off, its teams
+and their seats) is loaded once per change, like the rules: a change to any of those rows is a
+rule change. What moves with every lead (the rotation, weights, lead counts for caps) is read
+fresh under the team's lock.
 """
 
 from __future__ import annotations
@@ -9,21 +14,75 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from leadfollow.models import Membership, Workspace
+from leadfollow.tenancy import unscoped
 from leads.models import Lead
 from leads.services.assignment import assign_lead
-from scoring.availability import available_members, open_lead_counts
-from scoring.conditions import evaluate, referenced_fields
+from scoring.availability import available_read_members, open_lead_counts
+from scoring.conditions import Test, compile_condition, referenced_fields
 from scoring.facts import lead_facts
-from scoring.models import RoutingRule, Team, TeamMember
+from scoring.models import RepAvailability, RoutingRule, Team, TeamMember, TimeOff
 from scoring.services.notifications import notify_assignment
-from scoring.services.rule_sets import cached_rule_set, watch_rule_models
+from scoring.services.rule_sets import cached_rule_set, rules_changed, watch_rule_models
 from scoring.services.scores import rule_settings
 
-watch_rule_models(RoutingRule)
+watch_rule_models(RoutingRule, Team, TeamMember, Membership, RepAvailability, TimeOff)
+
+
+def _on_user_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    """A new name or email reaches the rosters of the user's workspaces."""
+    if update_fields is not None and not {"first_name", "last_name", "email"} & set(update_fields):
+        return  # a login or a workspace switch
+    with unscoped():  # a user belongs to any number of workspaces
+        workspace_ids = set(
+            Membership.objects.filter(user=instance).values_list("workspace_id", flat=True)
+        )
+    for workspace_id in workspace_ids:
+        rules_changed(workspace_id=workspace_id)
+
+
+post_save.connect(_on_user_saved, sender=get_user_model(), dispatch_uid="routing.user_saved")
+
+
+@dataclass(frozen=True)
+class _Roster:
+    """Who routing can pick. Shared by every lead of the workspace: read-only."""
+
+    members: dict[int, Membership]  # with user and availability
+    time_off: dict[int, list[tuple[datetime, datetime]]]  # member id -> (starts, ends)
+    teams: dict[int, Team]
+    seats: dict[int, list[TeamMember]]  # team id -> seats in rotation order
+
+    def away(self, member_ids: list[int], at: datetime) -> set[int]:
+        return {
+            pk
+            for pk in member_ids
+            if any(starts <= at < ends for starts, ends in self.time_off.get(pk, ()))
+        }
+
+
+def _roster(workspace: Workspace) -> _Roster:
+    def load() -> _Roster:
+        members = Membership.objects.filter(workspace=workspace).select_related(
+            "user", "availability"
+        )
+        time_off: dict[int, list[tuple[datetime, datetime]]] = {}
+        for member_id, starts, ends in TimeOff.objects.filter(
+            workspace=workspace, ends_at__gt=timezone.now()
+        ).values_list("membership_id", "starts_at", "ends_at"):
+            time_off.setdefault(member_id, []).append((starts, ends))
+        seats: dict[int, list[TeamMember]] = {}
+        for seat in TeamMember.objects.filter(workspace=workspace):
+            seats.setdefault(seat.team_id, []).append(seat)
+        teams = {team.pk: team for team in Team.objects.filter(workspace=workspace)}
+        return _Roster({m.pk: m for m in members}, time_off, teams, seats)
+
+    return cached_rule_set(workspace_id=workspace.pk, name="routing-roster", load=load)
 
 
 @dataclass(frozen=True)
@@ -44,71 +103,75 @@ def decide_route(
     """Pick the owner. With `dry_run` nothing is locked or advanced (the "try it" panel)."""
     at = at or timezone.now()
     rules, needed, fallback_id = _routing_setup(workspace)
+    roster = _roster(workspace)
     facts = lead_facts(workspace=workspace, lead=lead, needed=needed, score=score, now=at)
-    for rule in rules:
-        if rule.conditions and not evaluate(rule.conditions, facts):
+    for rule, test in rules:
+        if test is not None and not test(facts):
             continue
         if rule.member_id:
-            member = _member(workspace, rule.member_id)
-            if available_members(workspace=workspace, candidates=[member], at=at):
+            member = roster.members.get(rule.member_id)
+            candidates = [member] if member else []
+            away = roster.away([rule.member_id], at)
+            if available_read_members(workspace=workspace, candidates=candidates, away=away, at=at):
                 return RoutingDecision(member, f"Rule “{rule.name}”", rule)
             continue  # the named rep is away or full: the next rule gets its chance
-        picked = _pick_from_team(workspace, rule.team_id, at, dry_run)
+        picked = _pick_from_team(workspace, roster, rule.team_id, at, dry_run)
         if picked is not None:
             owner, team = picked
             return RoutingDecision(owner, f"Rule “{rule.name}”, team {team.name}", rule)
-    fallback = _member(workspace, fallback_id) if fallback_id else None
+    fallback = roster.members.get(fallback_id) if fallback_id else None
     if fallback is not None and fallback.is_active:
         return RoutingDecision(fallback, "No rule matched: fallback owner")
     return RoutingDecision(None, "No rule matched: left in the unassigned queue")
 
 
-def _routing_setup(workspace: Workspace) -> tuple[list[RoutingRule], set[str], int | None]:
-    """(active rules, the facts they read, fallback owner id), loaded once per rule change.
-    The rules come without their member and team: those are read fresh where a rule matches."""
+def _routing_setup(
+    workspace: Workspace,
+) -> tuple[list[tuple[RoutingRule, Test | None]], set[str], int | None]:
+    """([(active rule, its prepared conditions or None)], the facts they read, fallback owner
+    id), loaded once per rule change. The rules come without their member and team: those are
+    found in the roster."""
 
     def load():
         rules = list(RoutingRule.objects.filter(workspace=workspace, is_active=True))
         needed = set().union(*(referenced_fields(r.conditions) for r in rules if r.conditions))
-        return rules, needed, rule_settings(workspace=workspace).fallback_owner_id
+        prepared = [(r, compile_condition(r.conditions) if r.conditions else None) for r in rules]
+        return prepared, needed, rule_settings(workspace=workspace).fallback_owner_id
 
     return cached_rule_set(workspace_id=workspace.pk, name="routing", load=load)
 
 
-def _member(workspace: Workspace, member_id: int) -> Membership | None:
-    return (
-        Membership.objects.select_related("user").filter(workspace=workspace, pk=member_id).first()
-    )
-
-
-def _pick_from_team(workspace: Workspace, team_id: int, at: datetime, dry_run: bool):
+def _pick_from_team(
+    workspace: Workspace, roster: _Roster, team_id: int, at: datetime, dry_run: bool
+) -> tuple[Membership, Team] | None:
     """(the team's next free rep, the team), or None when nobody in it can take a lead.
 
-    One query locks the team's row and reads its seats. The lock makes concurrent intakes take
-    turns; the rotation's state they share lives in the locked row (last assigned), except for
-    a weighted team's seat weights, which are read again once the lock is held.
+    One query locks the team's row and reads whom it assigned last. The lock makes concurrent
+    intakes take turns; the rotation's state they share lives in the locked row (last assigned)
+    and, for a weighted team, in its seats' weights, read once the lock is held. So are the
+    lead counts of a least-loaded team and of capped reps.
     """
-    seats = TeamMember.objects.filter(workspace=workspace, team_id=team_id).select_related(
-        "team", "membership__user"
-    )
-    if not dry_run:
-        seats = seats.select_for_update(of=("team",))
-    seats = list(seats)
-    if not seats:
+    team, seats = roster.teams.get(team_id), roster.seats.get(team_id, [])
+    if team is None or not seats:
         return None
-    team = seats[0].team
-    if team.strategy == Team.Strategy.WEIGHTED and not dry_run:
-        seats = list(
-            TeamMember.objects.filter(workspace=workspace, team=team).select_related(
-                "membership__user"
-            )
-        )
+    members = [roster.members[seat.membership_id] for seat in seats]
+    if team.strategy == Team.Strategy.ROUND_ROBIN and not dry_run and not _capped(members):
+        return _take_turn(workspace, roster, team, seats, members, at)
+    last = Team.objects.filter(workspace=workspace, pk=team_id)
+    if not dry_run:
+        last = last.select_for_update()
+    last_assigned_id = last.values_list("last_assigned_id", flat=True).first()
     free = {
         m.pk
-        for m in available_members(
-            workspace=workspace, candidates=[seat.membership for seat in seats], at=at
+        for m in available_read_members(
+            workspace=workspace,
+            candidates=members,
+            away=roster.away([m.pk for m in members], at),
+            at=at,
         )
     }
+    if team.strategy == Team.Strategy.WEIGHTED:
+        seats = list(TeamMember.objects.filter(workspace=workspace, team_id=team_id))
     seats_free = [seat for seat in seats if seat.membership_id in free]
     if not seats_free:
         return None
@@ -120,20 +183,71 @@ def _pick_from_team(workspace: Workspace, team_id: int, at: datetime, dry_run: b
         )
         chosen = min(
             seats_free,
-            key=lambda seat: (counts.get(seat.membership_id, 0), _after(seats, team, seat)),
+            key=lambda seat: (
+                counts.get(seat.membership_id, 0),
+                _after(seats, last_assigned_id, seat),
+            ),
         )
     else:
-        chosen = min(seats_free, key=lambda seat: _after(seats, team, seat))
+        chosen = min(seats_free, key=lambda seat: _after(seats, last_assigned_id, seat))
     if not dry_run:
-        team.last_assigned = chosen
-        team.save(update_fields=["last_assigned"])
-    return chosen.membership, team
+        # An update, not a save: the rotation moving is not a change to the team.
+        Team.objects.filter(workspace=workspace, pk=team_id).update(last_assigned=chosen.pk)
+    return roster.members[chosen.membership_id], team
 
 
-def _after(seats: list[TeamMember], team: Team, seat: TeamMember) -> int:
+def _capped(members: list[Membership]) -> bool:
+    """Whether any of them has a cap, which only lead counts read under the team's lock answer."""
+    # A member without a saved availability raises an AttributeError (Django's "does not exist").
+    found = [getattr(member, "availability", None) for member in members]
+    return any(a is not None and (a.daily_cap or a.open_cap) for a in found)
+
+
+def _take_turn(
+    workspace: Workspace,
+    roster: _Roster,
+    team: Team,
+    seats: list[TeamMember],
+    members: list[Membership],
+    at: datetime,
+) -> tuple[Membership, Team] | None:
+    """_pick_from_team for a round-robin team whose reps have no caps: who is free depends on
+    the roster and the clock only, so the rotation moves in one statement. It takes the team's
+    row lock, reads whom the team assigned last and stores the next free seat after it."""
+    away = roster.away([m.pk for m in members], at)
+    free = {
+        m.pk
+        for m in available_read_members(workspace=workspace, candidates=members, away=away, at=at)
+    }
+    seats_free = [seat for seat in seats if seat.membership_id in free]
+    if not seats_free:
+        return None
+    following = {
+        last.pk: min(seats_free, key=lambda seat: _after(seats, last.pk, seat)).pk for last in seats
+    }
+    first = min(seats_free, key=lambda seat: _after(seats, None, seat)).pk
+    quote = connection.ops.quote_name
+    table = quote(Team._meta.db_table)
+    column = quote(Team._meta.get_field("last_assigned").column)
+    turns = " ".join("WHEN %s THEN %s" for _ in following)
+    with connection.cursor() as cursor:
+        # CASE of the stored last seat, so the read and the move are one step under the lock.
+        cursor.execute(
+            f"UPDATE {table} SET {column} = CASE {column} {turns} ELSE %s END "
+            f"WHERE {quote('id')} = %s AND {quote('workspace_id')} = %s RETURNING {column}",
+            [*(n for pair in following.items() for n in pair), first, team.pk, workspace.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:  # the team was deleted a moment ago
+        return None
+    chosen = next(seat for seat in seats if seat.pk == row[0])
+    return roster.members[chosen.membership_id], team
+
+
+def _after(seats: list[TeamMember], last_assigned_id: int | None, seat: TeamMember) -> int:
     """Distance of `seat` after the last assigned seat in the rotation (1 = next in line)."""
     order = [s.pk for s in seats]
-    last = order.index(team.last_assigned_id) if team.last_assigned_id in order else -1
+    last = order.index(last_assigned_id) if last_assigned_id in order else -1
     return (order.index(seat.pk) - last - 1) % len(order)
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from leadfollow.models import Workspace
 from leads.models import Activity, Lead
 from scoring.availability import OPEN_STATUSES
-from scoring.conditions import evaluate, referenced_fields
+from scoring.conditions import Test, compile_condition, referenced_fields
 from scoring.facts import lead_facts
 from scoring.models import LeadScore, RuleSettings, ScoringRule
 from scoring.services.rule_sets import cached_rule_set, watch_rule_models
@@ -68,11 +68,22 @@ def active_scoring_rules(*, workspace: Workspace) -> list[ScoringRule]:
     return list(ScoringRule.objects.filter(workspace=workspace, is_active=True))
 
 
+FitRules = tuple[list[tuple[ScoringRule, Test | None]], set[str]]
+
+
+def _prepare_fit(rules: list[ScoringRule]) -> FitRules:
+    """([(fit rule, its prepared conditions or None)], the facts they read)."""
+    fit = [rule for rule in rules if rule.kind == ScoringRule.Kind.FIT]
+    needed = set().union(*(referenced_fields(rule.conditions) for rule in fit if rule.conditions))
+    return [(r, compile_condition(r.conditions) if r.conditions else None) for r in fit], needed
+
+
 @dataclass(frozen=True)
 class _ScoringSetup:
     rules: list[ScoringRule]
     settings: RuleSettings
     engagement_kinds: frozenset[str]
+    fit: FitRules
 
 
 def _scoring_setup(workspace: Workspace) -> _ScoringSetup:
@@ -81,7 +92,7 @@ def _scoring_setup(workspace: Workspace) -> _ScoringSetup:
     def load() -> _ScoringSetup:
         rules = active_scoring_rules(workspace=workspace)
         kinds = frozenset(r.activity_kind for r in rules if r.kind == ScoringRule.Kind.ENGAGEMENT)
-        return _ScoringSetup(rules, rule_settings(workspace=workspace), kinds)
+        return _ScoringSetup(rules, rule_settings(workspace=workspace), kinds, _prepare_fit(rules))
 
     return cached_rule_set(workspace_id=workspace.pk, name="scoring", load=load)
 
@@ -99,17 +110,16 @@ def compute_score(
     settings: RuleSettings,
     now: datetime | None = None,
     activities: list[tuple[str, datetime]] | None = None,
+    fit: FitRules | None = None,
 ) -> ScoreResult:
-    """Score a lead without saving anything: the "try it" panel uses this too."""
+    """Score a lead without saving anything: the "try it" panel uses this too. `fit` is the
+    rules' fit part prepared already (`_prepare_fit`)."""
     now = now or timezone.now()
-    fit_rules = [rule for rule in rules if rule.kind == ScoringRule.Kind.FIT]
-    needed = set().union(
-        *(referenced_fields(rule.conditions) for rule in fit_rules if rule.conditions)
-    )
+    fit_rules, needed = fit or _prepare_fit(rules)
     facts = lead_facts(workspace=workspace, lead=lead, needed=needed, now=now)
     result = ScoreResult()
-    for rule in fit_rules:
-        if not rule.conditions or evaluate(rule.conditions, facts):
+    for rule, test in fit_rules:
+        if test is None or test(facts):
             result.fit += rule.points
             result.lines.append(ScoreLine(rule.pk, rule.name, rule.points))
     engagement_rules = [rule for rule in rules if rule.kind == ScoringRule.Kind.ENGAGEMENT]
@@ -141,12 +151,20 @@ def _engagement_activities(workspace, lead: Lead, rules) -> list[tuple[str, date
     )
 
 
-def score_lead(*, workspace: Workspace, lead: Lead) -> LeadScore:
+def score_lead(
+    *, workspace: Workspace, lead: Lead, activities: list[tuple[str, datetime]] | None = None
+) -> LeadScore:
     """Recompute and store the lead's score with its breakdown. The lead keeps it (`lead.score`),
-    so the intake steps after scoring read it without a query."""
+    so the intake steps after scoring read it without a query. `activities` ((kind, occurred
+    at) of the lead's timeline) spares reading them when the caller holds them all."""
     setup = _scoring_setup(workspace)
     result = compute_score(
-        workspace=workspace, lead=lead, rules=setup.rules, settings=setup.settings
+        workspace=workspace,
+        lead=lead,
+        rules=setup.rules,
+        settings=setup.settings,
+        activities=activities,
+        fit=setup.fit,
     )
     score = _store(workspace, lead, result)
     lead.score = score

@@ -15,7 +15,7 @@ from leads.services import log_activity
 from leads.services.assignment import assign_lead
 from scoring.availability import available_members
 from scoring.business_hours import BusinessHours, add_business_time
-from scoring.conditions import evaluate, referenced_fields
+from scoring.conditions import Test, compile_condition, referenced_fields
 from scoring.facts import lead_facts
 from scoring.models import Holiday, Notification, SlaClock, SlaPolicy, TeamMember
 from scoring.services.notifications import notify
@@ -44,13 +44,19 @@ def business_hours(*, workspace: Workspace) -> BusinessHours:
     )
 
 
-def _active_policies(workspace: Workspace) -> tuple[list[SlaPolicy], set[str]]:
-    """(active policies in order, the facts they read), loaded once per rule change."""
+def _active_policies(
+    workspace: Workspace,
+) -> tuple[list[tuple[SlaPolicy, Test | None]], set[str]]:
+    """([(active policy, its prepared conditions or None)] in order, the facts they read),
+    loaded once per rule change."""
 
     def load():
         policies = list(SlaPolicy.objects.filter(workspace=workspace, is_active=True))
         needed = set().union(*(referenced_fields(p.conditions) for p in policies if p.conditions))
-        return policies, needed
+        prepared = [
+            (p, compile_condition(p.conditions) if p.conditions else None) for p in policies
+        ]
+        return prepared, needed
 
     return cached_rule_set(workspace_id=workspace.pk, name="sla", load=load)
 
@@ -64,7 +70,7 @@ def matching_policy(
 ) -> SlaPolicy | None:
     policies, needed = _active_policies(workspace)
     facts = lead_facts(workspace=workspace, lead=lead, needed=needed, score=score, now=at)
-    return next((p for p in policies if not p.conditions or evaluate(p.conditions, facts)), None)
+    return next((p for p, test in policies if test is None or test(facts)), None)
 
 
 def deadlines(
@@ -80,15 +86,21 @@ def deadlines(
 
 
 def start_sla_clock(
-    *, workspace: Workspace, lead: Lead, score: tuple[int, str] | None = None
+    *, workspace: Workspace, lead: Lead, score: tuple[int, str] | None = None, fresh: bool = False
 ) -> SlaClock | None:
-    """Start the lead's clock under the first matching policy. Safe to call twice."""
-    existing = SlaClock.objects.filter(workspace=workspace, lead=lead).first()
-    if existing is not None:
-        return existing
+    """Start the lead's clock under the first matching policy. Safe to call twice.
+
+    `fresh`: the lead was created in this transaction, so it has no clock yet (none is read),
+    and the lead learns it has none when no policy matches."""
+    if not fresh:
+        existing = SlaClock.objects.filter(workspace=workspace, lead=lead).first()
+        if existing is not None:
+            return existing
     start = lead.created_at or timezone.now()
     policy = matching_policy(workspace=workspace, lead=lead, score=score, at=start)
     if policy is None:
+        if fresh:
+            Lead.sla.related.set_cached_value(lead, None)  # the answer shows "no SLA" unread
         return None
     warn_at, due_at = deadlines(workspace=workspace, policy=policy, start=start)
     clock = SlaClock.objects.create(

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from leadfollow.tenancy import workspace_scope
-from leads.models import Lead
-from leads.services.activities import log_activity
+from leads.models import Activity, Lead
+from leads.services.activities import log_activity, logged_together
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +89,32 @@ def test_an_automated_touch_leaves_the_reply_waiting(lead):
     _reply(lead, NOON)
     later = _log(lead, NOON + timedelta(minutes=3), channel="email", direction="out")
     assert later.awaiting_reply_since == NOON
+
+
+def test_activities_logged_together_are_saved_when_the_block_ends(lead):
+    with logged_together():
+        log_activity(workspace=lead.workspace, lead=lead, kind="note", occurred_at=NOON)
+        log_activity(workspace=lead.workspace, lead=lead, kind="note", occurred_at=NOON)
+        assert Activity.objects.filter(lead=lead).count() == 0
+    assert Activity.objects.filter(lead=lead).count() == 2
+    assert Lead.objects.get(pk=lead.pk).last_activity_at == NOON
+
+
+def _log_then_fail(lead) -> None:
+    with logged_together():
+        log_activity(workspace=lead.workspace, lead=lead, kind="note", occurred_at=NOON)
+        raise RuntimeError("the caller's transaction rolls back")
+
+
+def test_activities_of_a_block_that_fails_are_dropped(lead):
+    with pytest.raises(RuntimeError):
+        _log_then_fail(lead)
+    assert Activity.objects.filter(lead=lead).count() == 0
+
+
+def test_an_inner_block_hands_its_activities_to_the_outer_one(lead):
+    with logged_together():
+        with logged_together():
+            log_activity(workspace=lead.workspace, lead=lead, kind="note", occurred_at=NOON)
+        assert Activity.objects.filter(lead=lead).count() == 0
+    assert Activity.objects.filter(lead=lead).count() == 1

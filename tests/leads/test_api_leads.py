@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
 from django.urls import reverse
+from rest_framework import serializers
 
 from channels.models import Suppression
 from channels.services.suppression import address_hash
 from leadfollow.services.api_keys import revoke_api_key
 from leadfollow.tenancy import unscoped, workspace_scope
+from leads import selectors
 from leads.models import Activity, Lead
-from leads.services import received
+from leads.serializers import IntakeOut
+from leads.services import intake_lead, received
 from tests.factories import (
+    CadenceFactory,
     LeadFactory,
     LeadSourceFactory,
     MembershipFactory,
     RoutingRuleFactory,
+    ScoringRuleFactory,
+    SlaPolicyFactory,
+    StepFactory,
 )
 
 LEADS = reverse("leads:api-lead-list")
@@ -296,3 +304,37 @@ def test_activities_are_newest_first(api_client, workspace):
     response = api_client.get(reverse("leads:api-lead-activities", args=[lead_id]))
     kinds = [activity["kind"] for activity in response.json()["results"]]
     assert kinds[:2] == [Activity.Kind.RE_INQUIRY, Activity.Kind.CREATED]
+
+
+def test_the_intake_answer_is_what_the_declared_fields_make_of_the_lead(workspace, rep):
+    """The intake writes its answer by hand; the fields it declares must agree with it."""
+    RoutingRuleFactory(workspace=workspace, member=rep)
+    ScoringRuleFactory(workspace=workspace, points=15)
+    SlaPolicyFactory(workspace=workspace)
+    StepFactory(cadence=CadenceFactory(workspace=workspace, auto_enroll=True))
+    with workspace_scope(workspace):
+        saved = intake_lead(
+            workspace=workspace,
+            fields={"email": "dana@northwind.example", "company": "Northwind", "title": "CEO"},
+        ).lead
+        for lead in (saved, selectors.get_lead(workspace=workspace, lead_id=saved.pk)):
+            answer = IntakeOut(lead, context={"merged": False})
+            declared = serializers.ModelSerializer.to_representation(answer, lead)
+            assert json.loads(json.dumps(answer.data)) == json.loads(json.dumps(declared))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failing_intake_step_saves_the_lead_and_its_timeline_once(
+    api_client, rep, workspace, settings, monkeypatch
+):
+    def explode(**kwargs):
+        raise RuntimeError("rule engine down")
+
+    settings.INTAKE_STEP_MAX_ATTEMPTS = 1
+    monkeypatch.setattr(received, "_STEPS", {**received._STEPS, "explode": explode})
+    RoutingRuleFactory(workspace=workspace, member=rep)
+    api_client.post(LEADS, {"email": "dana@northwind.example"}, format="json")
+    with workspace_scope(workspace):
+        kinds = sorted(Activity.objects.values_list("kind", flat=True))
+    assert len(_leads(workspace)) == 1
+    assert kinds == ["created", "owner_changed", "step_failed"]

@@ -1,6 +1,12 @@
 import pytest
 
-from scoring.conditions import InvalidRule, evaluate, referenced_fields, validate_condition
+from scoring.conditions import (
+    InvalidRule,
+    compile_condition,
+    evaluate,
+    referenced_fields,
+    validate_condition,
+)
 
 FACTS = {
     "source": "Website",
@@ -55,6 +61,30 @@ FACTS = {
 def test_condition_evaluates_against_lead_facts(condition, expected):
     validate_condition(condition)
     assert evaluate(condition, FACTS) is expected
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"field": "source", "op": "equals", "value": "website"},
+        {"field": "score", "op": "equals", "value": "42.0"},
+        {"field": "email_is_free_mail", "op": "equals", "value": False},
+        {"field": "email_is_free_mail", "op": "equals", "value": "false"},
+        {"field": "score", "op": "equals", "value": True},
+        {"field": "company", "op": "equals", "value": ""},
+        {"field": "source", "op": "not_equals", "value": "Website"},
+        {"field": "score", "op": "in", "value": ["41", 42, "Website"]},
+        {"field": "title", "op": "matches_any_word", "value": "founder CEO"},
+        {"field": "title", "op": "matches_any_word", "value": ["owner", "intern"]},
+        {"field": "company", "op": "matches_any_word", "value": "acme"},
+        {"field": "custom.budget", "op": "gt", "value": 5000},
+        {"field": "company", "op": "is_set"},
+        {"not": {"any": [{"field": "local_hour", "op": "lt", "value": 8}, {"all": []}]}},
+    ],
+)
+def test_a_prepared_condition_answers_like_evaluate(condition):
+    validate_condition(condition)
+    assert compile_condition(condition)(FACTS) is evaluate(condition, FACTS)
 
 
 @pytest.mark.parametrize(

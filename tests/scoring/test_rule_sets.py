@@ -1,13 +1,19 @@
 """Intake keeps each workspace's rules loaded: every change must reach the very next lead."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from cadences.models import Enrollment
+from leadfollow.services.workspaces import update_profile
 from leadfollow.tenancy import workspace_scope
+from leads.models import Activity
 from leads.services import intake_lead
 from scoring.models import SlaClock
 from scoring.services import rule_sets
+from scoring.services.reps import add_time_off, update_availability
 from scoring.services.rules import move_rule, set_rule_active
 from tests.factories import (
     CadenceFactory,
@@ -16,6 +22,8 @@ from tests.factories import (
     ScoringRuleFactory,
     SlaPolicyFactory,
     StepFactory,
+    TeamFactory,
+    TeamMemberFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +116,58 @@ def test_loaded_rules_are_kept_while_nothing_changes(workspace):
     for _ in range(2):
         rule_sets.cached_rule_set(workspace_id=workspace.pk, name="t", load=lambda: loads.append(1))
     assert loads == [1]
+
+
+def _team_of(workspace, *reps):
+    team = TeamFactory(workspace=workspace)
+    for rep in reps:
+        TeamMemberFactory(workspace=workspace, team=team, membership=rep)
+    RoutingRuleFactory(workspace=workspace, team=team, conditions={"all": []})
+    return team
+
+
+def test_rep_switched_unavailable_after_their_team_was_loaded_gets_no_lead(workspace, manager):
+    ann, bob = MembershipFactory(workspace=workspace), MembershipFactory(workspace=workspace)
+    _team_of(workspace, ann, bob)
+    assert _intake(workspace, "one@globex.example").owner == ann
+    with workspace_scope(workspace):
+        update_availability(
+            workspace=workspace, membership_id=bob.pk, values={"is_available": False}, actor=manager
+        )
+    assert _intake(workspace, "two@globex.example").owner == ann
+
+
+def test_time_off_booked_after_the_team_was_loaded_skips_the_rep(workspace, manager):
+    ann, bob = MembershipFactory(workspace=workspace), MembershipFactory(workspace=workspace)
+    _team_of(workspace, ann, bob)
+    assert _intake(workspace, "one@globex.example").owner == ann
+    now = timezone.now()
+    with workspace_scope(workspace):
+        add_time_off(
+            workspace=workspace,
+            membership_id=bob.pk,
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(days=1),
+            note="Holiday",
+            actor=manager,
+        )
+    assert _intake(workspace, "two@globex.example").owner == ann
+
+
+def test_rep_renamed_after_their_team_was_loaded_is_named_by_the_next_assignment(workspace):
+    ann = MembershipFactory(workspace=workspace)
+    _team_of(workspace, ann)
+    _intake(workspace, "one@globex.example")
+    update_profile(user=ann.user, first_name="Annabel", last_name="Lee")
+    lead = _intake(workspace, "two@globex.example")
+    with workspace_scope(workspace):
+        summary = Activity.objects.get(lead=lead, kind=Activity.Kind.OWNER_CHANGED).summary
+    assert summary.startswith("Assigned to Annabel Lee.")
+
+
+def test_seat_added_after_the_team_was_loaded_takes_its_turn(workspace):
+    ann, bob = MembershipFactory(workspace=workspace), MembershipFactory(workspace=workspace)
+    team = _team_of(workspace, ann)
+    assert _intake(workspace, "one@globex.example").owner == ann
+    TeamMemberFactory(workspace=workspace, team=team, membership=bob)
+    assert _intake(workspace, "two@globex.example").owner == bob
