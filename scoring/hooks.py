@@ -8,6 +8,7 @@ from leads.models import Activity, Lead
 from leads.services.activities import held_activities
 from scoring.models import LeadScore, SlaClock
 from scoring.services.routing import route_lead
+from scoring.services.rule_sets import read_versions
 from scoring.services.scores import is_scored_engagement, score_lead
 from scoring.services.sla import mark_sla_met, start_sla_clock
 
@@ -67,6 +68,7 @@ def on_activities(*, activities: list[Activity]) -> None:
                     "lead_id", flat=True
                 )
             )
+    read_versions(workspace_ids={activity.workspace_id for activity in activities})
     for activity in activities:
         workspace = activity.workspace
         with workspace_scope(workspace):

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from cadences.models import Enrollment
@@ -171,3 +172,30 @@ def test_seat_added_after_the_team_was_loaded_takes_its_turn(workspace):
     assert _intake(workspace, "one@globex.example").owner == ann
     TeamMemberFactory(workspace=workspace, team=team, membership=bob)
     assert _intake(workspace, "two@globex.example").owner == bob
+
+
+@pytest.mark.django_db(transaction=True)  # the batch's transaction is the outermost one
+def test_versions_read_for_a_batch_serve_the_rest_of_its_transaction(workspace, other_workspace):
+    for ws in (workspace, other_workspace):
+        rule_sets.cached_rule_set(workspace_id=ws.pk, name="t", load=dict)  # tokens exist
+    calls = []
+    with transaction.atomic():
+        rule_sets.read_versions(workspace_ids={workspace.pk, other_workspace.pk})
+        original = cache.get
+        cache.get = lambda *args, **kwargs: calls.append(args) or original(*args, **kwargs)
+        try:
+            for ws in (workspace, other_workspace):
+                rule_sets.cached_rule_set(workspace_id=ws.pk, name="t", load=dict)
+        finally:
+            del cache.get
+    assert calls == []
+
+
+def test_a_version_read_for_a_batch_still_sees_a_change_made_in_its_transaction(workspace):
+    loads = []
+    rule_sets.cached_rule_set(workspace_id=workspace.pk, name="t", load=lambda: loads.append(1))
+    with transaction.atomic():
+        rule_sets.read_versions(workspace_ids={workspace.pk})
+        rule_sets.rules_changed(workspace_id=workspace.pk)
+        rule_sets.cached_rule_set(workspace_id=workspace.pk, name="t", load=lambda: loads.append(2))
+    assert loads == [1, 2]
