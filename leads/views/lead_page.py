@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -160,15 +160,25 @@ def _with_messages(workspace, lead: Lead, activities: list[Activity]) -> list[Ac
 def _calls_once(lead: Lead, activities: QuerySet[Activity]) -> QuerySet[Activity]:
     """The timeline without the separate entries of a placed call's outcome: the rep's logged
     outcome and the provider's end-of-call report show on the call's entry (`_fold_calls`).
-    A call logged by hand, with no placed call to join, keeps its own entry."""
-    placed = Activity.objects.filter(
+    A call logged by hand, with no placed call to join, keeps its own entry.
+
+    The lead's call entries are few: one small query finds the ones to hide, and the timeline
+    (and its count, over hundreds of items) leaves them out by id."""
+    calls = Activity.objects.filter(
+        Q(kind="sent", channel__in=CALL_CHANNELS) | Q(kind__in=CALL_FOLLOW_UPS),
         workspace_id=lead.workspace_id,
         lead_id=lead.pk,
-        kind="sent",
-        channel__in=CALL_CHANNELS,
-        payload__message_id=OuterRef("payload__message_id"),
-    )
-    return activities.exclude(Exists(placed), kind__in=CALL_FOLLOW_UPS)
+    ).values_list("pk", "kind", "payload__message_id")
+    placed, follow_ups = set(), []
+    for pk, kind, message_id in calls:
+        if message_id is None:
+            continue
+        if kind == "sent":
+            placed.add(message_id)
+        else:
+            follow_ups.append((pk, message_id))
+    hidden = [pk for pk, message_id in follow_ups if message_id in placed]
+    return activities.exclude(pk__in=hidden) if hidden else activities
 
 
 def _fold_calls(workspace, lead: Lead, activities: list[Activity]) -> list[Activity]:
