@@ -58,6 +58,8 @@ from leads.normalize import InvalidLead
 from leads.services import intake_lead
 
 logger = logging.getLogger(__name__)
+# SpamAssassin's own threshold: mail scoring this or more from an unknown sender is not a lead.
+SPAM_SCORE_LIMIT = 5.0
 
 SIGNATURE_HEADER = "x-twilio-email-event-webhook-signature"
 TIMESTAMP_HEADER = "x-twilio-email-event-webhook-timestamp"
@@ -302,6 +304,7 @@ class InboundEmail:
     subject: str
     text: str
     html: str
+    spam_score: float | None = None  # SpamAssassin's, when the Parse setting checks for spam
 
 
 @dataclass(frozen=True)
@@ -331,8 +334,21 @@ def read_inbound(form: QueryDict) -> InboundEmail:
         pass
     recipients = [address for _, address in getaddresses(addressed) if address]
     return InboundEmail(
-        headers, parseaddr(sender)[1].lower(), recipients, subject.strip(), text, html
+        headers,
+        parseaddr(sender)[1].lower(),
+        recipients,
+        subject.strip(),
+        text,
+        html,
+        _spam_score(form.get("spam_score")),
     )
+
+
+def _spam_score(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 def find_conversation(inbound: InboundEmail, *, workspace=None) -> Conversation | None:
@@ -466,6 +482,11 @@ def _record_unmatched(workspace: Workspace, inbound: InboundEmail) -> None:
     text from a number we never wrote to, it is the sender's message, on their lead's timeline
     (a new lead when nobody has that address), and it pauses their follow-ups."""
     lead = Lead.objects.filter(workspace=workspace, email=inbound.sender).first()
+    if lead is None and (inbound.spam_score or 0) >= SPAM_SCORE_LIMIT:
+        # A known lead's mail is kept whatever its score (a lost reply costs more than a
+        # spam one); a stranger's spam must not become a lead that cadences then write to.
+        logger.info("inbound spam from a new address, not recorded: %s", workspace.pk)
+        return
     if lead is None:
         try:  # a new address writing in is a new lead
             fields = {"email": inbound.sender}

@@ -53,6 +53,22 @@ def test_mail_from_a_new_address_becomes_a_lead(client, sendgrid_account):
     assert Message.objects.get(direction="in").lead_id == lead.pk
 
 
+def test_spam_from_a_new_address_is_answered_and_does_not_become_a_lead(client, sendgrid_account):
+    response = _post(client, sender="offers@spam.example", spam_score="7.4")
+    assert response.status_code == 200
+    assert not Lead.objects.filter(email="offers@spam.example").exists()
+
+
+def test_mail_from_a_new_address_below_the_spam_limit_becomes_a_lead(client, sendgrid_account):
+    _post(client, sender="new.person@example.net", spam_score="1.2")
+    assert Lead.objects.filter(email="new.person@example.net").exists()
+
+
+def test_a_known_lead_s_mail_is_kept_whatever_its_spam_score(client, sendgrid_account, lead):
+    _post(client, sender=lead.email, spam_score="9.9")
+    assert Message.objects.filter(direction="in", lead=lead).exists()
+
+
 def test_a_retried_delivery_is_recorded_once(client, sendgrid_account, lead):
     _post(client, sender=lead.email)
     _post(client, sender=lead.email)
