@@ -104,6 +104,11 @@ def simulate(*, workspace, message: Message, event: str, text: str = "") -> Simu
     """Act as the lead or the provider on one outbox message."""
     if message.provider != Provider.OUTBOX or message.direction != Message.Direction.OUTBOUND:
         raise InvalidInput("Only messages the outbox sent can be simulated.", field="message")
+    if message.lead.erased_at:
+        raise Conflict(
+            "This lead's personal data was erased: nothing more can happen to its messages.",
+            code="lead_erased",
+        )
     if not outbox_active(workspace, message.channel):
         raise Conflict(
             f"{Channel(message.channel).label} goes through a real provider now: its events "

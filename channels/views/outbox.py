@@ -25,7 +25,7 @@ def _row_context(request: HttpRequest, message, error: str = "") -> dict:
     return {
         "message": message,
         "actions": [(event, EVENT_LABELS[event]) for event in EVENTS_BY_CHANNEL[message.channel]],
-        "active": outbox_active(request.workspace, message.channel),
+        "active": outbox_active(request.workspace, message.channel) and not message.lead.erased_at,
         "replies": selectors.replies_to(workspace=request.workspace, message=message),
         "error": error,
     }

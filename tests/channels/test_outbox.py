@@ -11,6 +11,7 @@ from channels.models import Message, Provider, ProviderAccount, WebhookEvent
 from channels.services.sending import Outgoing, send_message
 from leadfollow.tenancy import unscoped, workspace_scope
 from leads.models import Activity, Consent, Lead
+from leads.services.changes import erase_lead
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -166,6 +167,23 @@ def test_answered_call_records_the_outcome(api_client, workspace, lead):
     response = _simulate(api_client, message, "answered")
     assert response.json()["webhook_status"] == 200
     assert _activities(workspace, "call_completed")
+
+
+def test_an_erased_lead_s_message_cannot_be_simulated(api_client, workspace, lead):
+    message = _send(workspace, lead, "sms")
+    with workspace_scope(workspace):
+        erase_lead(workspace=workspace, lead_id=lead.pk)
+    response = _simulate(api_client, message, "replied", "Still there?")
+    assert response.status_code == 409
+    assert _activities(workspace, "replied") == []
+
+
+def test_outbox_page_offers_no_actions_on_an_erased_lead_s_message(rep_client, workspace, lead):
+    _send(workspace, lead, "sms")
+    with workspace_scope(workspace):
+        erase_lead(workspace=workspace, lead_id=lead.pk)
+    page = rep_client.get(reverse("channels:outbox")).content.decode()
+    assert "Send STOP" not in page
 
 
 def test_outbox_page_lists_messages_with_their_actions(rep_client, workspace, lead):
