@@ -3,6 +3,7 @@ provider (and the dev outbox) end here, so a reply means the same thing whatever
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -17,8 +18,13 @@ from channels.services.suppression import (
     suppress_address,
     unsuppress_address,
 )
+from leadfollow.models import Workspace
 from leads.models import Lead
+from leads.normalize import InvalidLead
+from leads.services import intake_lead
 from leads.services.activities import log_activity
+
+logger = logging.getLogger(__name__)
 
 # Delivery states only move forward: a late "sent" callback never undoes "delivered".
 STATUS_RANK = {
@@ -103,6 +109,27 @@ def record_engagement(
         payload={"message_id": message.pk, **(details or {})},
         occurred_at=at,
     )
+
+
+# The lead field that holds each channel's address, for a sender we never wrote to.
+_ADDRESS_FIELD = {Channel.SMS: "phone", Channel.EMAIL: "email"}
+
+
+def lead_writing_in(
+    *, workspace: Workspace, channel: str, address: str, may_create: bool = True
+) -> Lead | None:
+    """The lead a message from `address` belongs to when it answers none of ours: the one with
+    that address, else (with `may_create`) a new lead, as someone writing to the business is.
+    None when there is no such lead to keep it on, or the address is not a usable one."""
+    field = _ADDRESS_FIELD[channel]
+    lead = Lead.objects.filter(workspace=workspace, **{field: address}).first()
+    if lead is not None or not may_create:
+        return lead
+    try:
+        return intake_lead(workspace=workspace, fields={field: address}, via=channel).lead
+    except InvalidLead:
+        logger.info("inbound %s from an unusable address, not recorded", channel)
+        return None
 
 
 @transaction.atomic

@@ -53,9 +53,6 @@ from channels.webhooks import (
 from channels.webhooks import processor as webhook_processor
 from channels.webhooks import receiver as webhook_receiver
 from leadfollow.models import Workspace
-from leads.models import Lead
-from leads.normalize import InvalidLead
-from leads.services import intake_lead
 
 logger = logging.getLogger(__name__)
 # SpamAssassin's own threshold: mail scoring this or more from an unknown sender is not a lead.
@@ -481,19 +478,16 @@ def _record_unmatched(workspace: Workspace, inbound: InboundEmail) -> None:
     """An email to the workspace's reply domain that answers none of our emails: as with a
     text from a number we never wrote to, it is the sender's message, on their lead's timeline
     (a new lead when nobody has that address), and it pauses their follow-ups."""
-    lead = Lead.objects.filter(workspace=workspace, email=inbound.sender).first()
-    if lead is None and (inbound.spam_score or 0) >= SPAM_SCORE_LIMIT:
-        # A known lead's mail is kept whatever its score (a lost reply costs more than a
-        # spam one); a stranger's spam must not become a lead that cadences then write to.
-        logger.info("inbound spam from a new address, not recorded: %s", workspace.pk)
-        return
+    # A known lead's mail is kept whatever its spam score (a lost reply costs more than a spam
+    # one); a stranger's spam must not become a lead that cadences then write to.
+    lead = events.lead_writing_in(
+        workspace=workspace,
+        channel=Channel.EMAIL,
+        address=inbound.sender,
+        may_create=(inbound.spam_score or 0) < SPAM_SCORE_LIMIT,
+    )
     if lead is None:
-        try:  # a new address writing in is a new lead
-            fields = {"email": inbound.sender}
-            lead = intake_lead(workspace=workspace, fields=fields, via="email").lead
-        except InvalidLead:
-            logger.warning("inbound email with no usable sender, not recorded: %s", workspace.pk)
-            return
+        return
     message_id = str(inbound.headers.get("Message-ID", "")).strip()[:300]
     events.lead_replied(
         workspace=workspace,

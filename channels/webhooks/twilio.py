@@ -24,9 +24,6 @@ from channels.models import Channel, Message, PhoneNumber, Provider, ProviderAcc
 from channels.services import events
 from channels.services.suppression import is_suppressed
 from channels.webhooks import Accepted, IncomingWebhook, WebhookRejected, processor, receiver
-from leads.models import Lead
-from leads.normalize import InvalidLead
-from leads.services import intake_lead
 from leads.services.activities import log_activity
 
 logger = logging.getLogger(__name__)
@@ -177,13 +174,9 @@ def apply_sms(event: WebhookEvent) -> None:
 
 def _record_reply(workspace, form: QueryDict) -> None:
     sender = form["From"]
-    lead = Lead.objects.filter(workspace=workspace, phone=sender).first()
+    lead = events.lead_writing_in(workspace=workspace, channel=Channel.SMS, address=sender)
     if lead is None:
-        try:  # a new number texting in is a new lead
-            lead = intake_lead(workspace=workspace, fields={"phone": sender}, via="sms").lead
-        except InvalidLead:
-            logger.info("inbound text from a sender that is not a phone number; not recorded")
-            return
+        return
     number = PhoneNumber.objects.filter(workspace=workspace, number=form["To"]).first()
     last_text = (
         Message.objects.filter(
