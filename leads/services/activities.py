@@ -20,13 +20,15 @@ _LISTENERS: list[tuple[ActivityListener, BatchListener | None]] = []
 # The activities log_activity holds back inside `logged_together()`, innermost block last.
 _held: ContextVar[tuple[list[Activity], ...]] = ContextVar("held_activities", default=())
 
-# How a lead's time field changes: the latest time, kept unless empty, set, or cleared.
-LATEST, KEEP, SET, CLEAR = "latest", "keep", "set", "clear"
+# How a lead's time field changes: the latest time, kept unless empty, set, or cleared. WRITE is
+# another column the activity records a change of (the owner), written as it is.
+LATEST, KEEP, SET, CLEAR, WRITE = "latest", "keep", "set", "clear", "write"
 ASSIGN = {
     LATEST: "COALESCE({greatest}({old}, {new}), {new})",
     KEEP: "COALESCE({old}, {new})",
     SET: "{new}",
     CLEAR: "{new}",  # the new value is None
+    WRITE: "{new}",
 }
 
 
@@ -52,8 +54,13 @@ def log_activity(
     direction: str = "",
     actor: Membership | None = None,
     occurred_at: datetime | None = None,
+    lead_columns: dict | None = None,
 ) -> Activity:
-    """Add an event to the lead's timeline and move its last-activity time forward."""
+    """Add an event to the lead's timeline and move its last-activity time forward.
+
+    `lead_columns` ({column: value}) is a change of the lead the entry records, already made on
+    the object: it is written in the same update as the lead's times (in `logged_together()`,
+    when the block ends, like the entry itself)."""
     activity = Activity(
         workspace=workspace,
         lead=lead,
@@ -65,6 +72,7 @@ def log_activity(
         actor=actor,
         occurred_at=occurred_at or timezone.now(),
     )
+    activity.lead_columns = lead_columns or {}
     held = _held.get()
     if held:
         held[-1].append(activity)
@@ -117,6 +125,8 @@ def log_activities(activities: list[Activity]) -> list[Activity]:
     for lead_id, plan in plans.items():
         lead = leads[lead_id]
         for field, (how, at) in plan.items():
+            if how == WRITE:
+                continue  # the caller changed the object already
             current = getattr(lead, field)
             if how == LATEST:
                 at = max(current, at) if current else at
@@ -147,6 +157,8 @@ def _plan(plan: dict[str, tuple[str, datetime | None]], activity: Activity) -> N
         # After an answer in this same batch the reply waits from now, not from before.
         cleared = "awaiting_reply_since" in plan
         plan["awaiting_reply_since"] = (SET if cleared else KEEP, at)
+    for column, value in getattr(activity, "lead_columns", {}).items():
+        plan[column] = (WRITE, value)
 
 
 def _update_leads(plans: dict[int, dict]) -> None:

@@ -15,12 +15,14 @@ def assign_lead(
     reason: str,
     actor: Membership | None = None,
 ) -> Lead:
-    """Set the lead's owner and log who got it and why. The caller holds the lead's row lock."""
+    """Set the lead's owner and log who got it and why. The caller holds the lead's row lock.
+
+    The owner is stored with the timeline entry, in one update with the lead's last-activity
+    time: inside `logged_together()` (an intake), when the block ends."""
     previous = lead.owner_id
     if previous == (owner.pk if owner else None):
         return lead
     lead.owner = owner
-    Lead.objects.filter(workspace=workspace, pk=lead.pk).update(owner=owner)
     name = owner.user.display_name if owner else "the unassigned queue"
     log_activity(
         workspace=workspace,
@@ -29,5 +31,6 @@ def assign_lead(
         actor=actor,
         summary=f"Assigned to {name}. {reason}"[:300],
         payload={"from": previous, "to": owner.pk if owner else None, "reason": reason},
+        lead_columns={"owner_id": owner.pk if owner else None},
     )
     return lead

@@ -7,6 +7,7 @@ import pytest
 from leadfollow.tenancy import workspace_scope
 from leads.models import Activity, Lead
 from leads.services.activities import log_activity, logged_together
+from leads.services.assignment import assign_lead
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +119,16 @@ def test_an_inner_block_hands_its_activities_to_the_outer_one(lead):
             log_activity(workspace=lead.workspace, lead=lead, kind="note", occurred_at=NOON)
         assert Activity.objects.filter(lead=lead).count() == 0
     assert Activity.objects.filter(lead=lead).count() == 1
+
+
+def test_a_new_owner_is_stored_with_the_entry_that_records_it(lead, rep):
+    with logged_together():
+        assign_lead(workspace=lead.workspace, lead=lead, owner=rep, reason="Round robin")
+        assert Lead.objects.get(pk=lead.pk).owner_id is None
+    assert Lead.objects.get(pk=lead.pk).owner_id == rep.pk
+
+
+def test_an_owner_taken_away_is_stored_as_none(lead, rep):
+    assign_lead(workspace=lead.workspace, lead=lead, owner=rep, reason="Round robin")
+    assign_lead(workspace=lead.workspace, lead=lead, owner=None, reason="Back to the queue")
+    assert Lead.objects.get(pk=lead.pk).owner_id is None

@@ -27,10 +27,10 @@ TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVE
 
 # A new lead at a new company, in a workspace that scores, routes to a team, runs an SLA clock
 # and auto-enrolls: the source; the lead's duplicates, suppressions and account; the account,
-# the lead and its score; the team's turn (one statement), the owner and the owner's alert; the
-# SLA clock; the enrollment and its first touch; the timeline (one insert) and the lead's last
-# activity.
-NEW_LEAD_WITH_EVERY_RULE = 15
+# the lead and its score; the team's turn (one statement) and the owner's alert; the SLA clock;
+# the enrollment and its first touch; the timeline (one insert) and the lead's owner and last
+# activity (one update).
+NEW_LEAD_WITH_EVERY_RULE = 14
 # Without rules: the source; duplicates, suppressions, account; account, lead, score; the
 # timeline and the lead's last activity.
 NEW_LEAD_WITHOUT_RULES = 9
