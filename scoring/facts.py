@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db.models import Count
@@ -14,6 +14,20 @@ from leads.email_domains import email_domain, is_free_mail
 from leads.models import Activity, Lead
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_OWNER_TO_SETTLE = "_owner_to_settle"
+
+
+def owner_pending(lead: Lead, settle: Callable[[], None]) -> None:
+    """The lead's owner is decided but not given yet: `settle` gives it. Rules that read the
+    owner settle it first (`settle_owner`)."""
+    setattr(lead, _OWNER_TO_SETTLE, settle)
+
+
+def settle_owner(lead: Lead) -> None:
+    """Give the lead the owner routing decided for it, if that is still pending. Once."""
+    settle = lead.__dict__.pop(_OWNER_TO_SETTLE, None)
+    if settle is not None:
+        settle()
 
 
 def lead_zone(lead: Lead, workspace: Workspace) -> zoneinfo.ZoneInfo:
@@ -32,7 +46,10 @@ def lead_facts(
     score: tuple[int, str] | None = None,
     now: datetime | None = None,
 ) -> dict:
-    """Every fact about `lead`. Activity counts are read (in one query) only when `needed`."""
+    """Every fact about `lead`. Activity counts are read (in one query) only when `needed`, and a
+    pending owner is settled when `needed` names the owner."""
+    if "owner" in needed:
+        settle_owner(lead)
     now = now or timezone.now()
     local = now.astimezone(lead_zone(lead, workspace))
     created = lead.created_at or now

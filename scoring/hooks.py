@@ -6,6 +6,7 @@ from leadfollow.models import Workspace
 from leadfollow.tenancy import unscoped, workspace_scope
 from leads.models import Activity, Lead
 from leads.services.activities import held_activities
+from leads.services.received import steps_run_together
 from scoring.models import LeadScore, SlaClock
 from scoring.services.routing import route_lead
 from scoring.services.rule_sets import read_versions
@@ -32,7 +33,12 @@ def score_on_intake(*, workspace: Workspace, lead: Lead, is_new: bool, fresh: bo
 
 def route_on_intake(*, workspace: Workspace, lead: Lead, is_new: bool, fresh: bool = False) -> None:
     if lead.owner_id is None:
-        route_lead(workspace=workspace, lead=lead, score=_stored_score(workspace, lead))
+        route_lead(
+            workspace=workspace,
+            lead=lead,
+            score=_stored_score(workspace, lead),
+            at_intake_end=steps_run_together(),
+        )
 
 
 def start_sla_on_intake(

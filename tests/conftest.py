@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from leadfollow.models import Role
 from leadfollow.services.api_keys import create_api_key
 from leadfollow.tenancy import workspace_scope
-from tests.factories import MembershipFactory, WorkspaceFactory
+from tests.factories import LeadFactory, MembershipFactory, WorkspaceFactory
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -74,6 +74,13 @@ def workspace(db):
 @pytest.fixture
 def other_workspace(db):
     return WorkspaceFactory(name="Globex Windows", slug="globex")
+
+
+@pytest.fixture
+def lead(workspace):
+    """A lead of the workspace, with the test running in the workspace's scope."""
+    with workspace_scope(workspace):
+        yield LeadFactory(workspace=workspace)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from leadfollow.bulk_inserts import insert_objects
 from leadfollow.bulk_updates import update_by_pk
 from leadfollow.models import Membership, Workspace
 from leadfollow.tenancy import workspace_scope
@@ -89,7 +90,8 @@ def logged_together() -> Iterator[list[Activity]]:
     one. If the block raises, its activities are dropped with it (its transaction rolls back).
 
     Inside the block they are not saved yet: code in it that reads a lead's timeline finds them
-    with held_activities(), not in the database.
+    with held_activities(), not in the database. They are written in the order of the moments
+    they record.
     """
     held: list[Activity] = []
     token = _held.set((*_held.get(), held))
@@ -101,7 +103,9 @@ def logged_together() -> Iterator[list[Activity]]:
     if outer:
         outer[-1].extend(held)
     elif held:
-        log_activities(held)
+        # In the order they happened: an entry logged late may record an earlier moment (an
+        # intake gives the owner routing chose at its end, as of when it chose).
+        log_activities(sorted(held, key=lambda activity: activity.occurred_at))
 
 
 def held_activities() -> list[Activity]:
@@ -115,7 +119,7 @@ def log_activities(activities: list[Activity]) -> list[Activity]:
     for activity in activities:
         activity.summary = activity.summary[:300]
         activity.occurred_at = activity.occurred_at or timezone.now()
-    Activity.objects.bulk_create(activities)
+    insert_objects(activities)
     plans: dict[int, dict[str, tuple[str, datetime | None]]] = {}
     leads: dict[int, Lead] = {}
     for activity in activities:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from leadfollow.models import Membership, Workspace
 from leads.models import Activity, Lead
 from leads.services.activities import log_activity
@@ -14,6 +16,7 @@ def assign_lead(
     owner: Membership | None,
     reason: str,
     actor: Membership | None = None,
+    occurred_at: datetime | None = None,
 ) -> Lead:
     """Set the lead's owner and log who got it and why. The caller holds the lead's row lock.
 
@@ -32,5 +35,6 @@ def assign_lead(
         summary=f"Assigned to {name}. {reason}"[:300],
         payload={"from": previous, "to": owner.pk if owner else None, "reason": reason},
         lead_columns={"owner_id": owner.pk if owner else None},
+        occurred_at=occurred_at,
     )
     return lead

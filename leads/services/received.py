@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import partial
 
 from django.conf import settings
@@ -27,6 +28,11 @@ logger = logging.getLogger(__name__)
 # A retried step gets False: by then anyone may have.
 IntakeStep = Callable[..., None]
 _STEPS: dict[str, IntakeStep] = {}
+# While the steps run together: the work they left for the end, as (step, work).
+_at_end: ContextVar[list[tuple[str, Callable[[], None]]] | None] = ContextVar(
+    "intake_end_work", default=None
+)
+_current_step: ContextVar[str] = ContextVar("intake_step", default="")
 
 
 class IntakeStepFailed(Exception):
@@ -40,6 +46,22 @@ def register_intake_step(name: str, step: IntakeStep) -> None:
 
 def registered_steps() -> list[str]:
     return list(_STEPS)
+
+
+def steps_run_together() -> bool:
+    """Whether the running intake step shares one transaction with the others, so that it can
+    leave work for the end of the intake (`at_intake_end`)."""
+    return _at_end.get() is not None
+
+
+def at_intake_end(work: Callable[[], None]) -> None:
+    """Do `work` once every step has run, still in the intake's transaction, just before its
+    timeline is written. A failure there counts as a failure of the step that left it. Only
+    while `steps_run_together()`: a step running on its own does its work at once."""
+    pending = _at_end.get()
+    if pending is None:
+        raise RuntimeError("at_intake_end outside an intake whose steps run together")
+    pending.append((_current_step.get(), work))
 
 
 def lead_received(
@@ -56,22 +78,40 @@ def lead_received(
     lead and the other steps keep their work. With `together` the steps share the caller's
     transaction without savepoints (two statements less per step) and the first failure raises
     IntakeStepFailed: the caller rolls back and saves the lead again without `together`. Steps
-    rarely fail, so most leads never pay for a savepoint.
+    rarely fail, so most leads never pay for a savepoint. Steps running together may also leave
+    work for the end (`at_intake_end`): routing takes a team's turn there, so the team's row lock
+    is held for the last few statements of the transaction only.
     """
     with workspace_scope(workspace), transaction.atomic(savepoint=False):
-        for name in list(_STEPS):
-            if together:
-                _run_step(workspace, lead, name, is_new, fresh)
-            else:
+        if not together:
+            for name in list(_STEPS):
                 _run_step_in_savepoint(workspace, lead, name, is_new, fresh)
+            return
+        end_work: list[tuple[str, Callable[[], None]]] = []
+        token = _at_end.set(end_work)
+        try:
+            for name in list(_STEPS):
+                _run_step(
+                    name,
+                    partial(
+                        _STEPS[name], workspace=workspace, lead=lead, is_new=is_new, fresh=fresh
+                    ),
+                )
+            for name, work in end_work:
+                _run_step(name, work)
+        finally:
+            _at_end.reset(token)
 
 
-def _run_step(workspace: Workspace, lead: Lead, step: str, is_new: bool, fresh: bool) -> None:
+def _run_step(step: str, work: Callable[[], None]) -> None:
+    token = _current_step.set(step)
     try:
-        _STEPS[step](workspace=workspace, lead=lead, is_new=is_new, fresh=fresh)
+        work()
     except Exception as exc:  # noqa: BLE001 - the caller saves the lead again, step by step
         logger.info("intake step failed step=%s, running the steps one by one", step)
         raise IntakeStepFailed(step) from exc
+    finally:
+        _current_step.reset(token)
 
 
 def _locked_lead(workspace: Workspace, lead_id: int) -> Lead | None:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from leadfollow.bulk_inserts import insert_objects
 from leadfollow.models import Membership, Workspace
 from leads.models import Lead
 from scoring.models import Notification, RepAvailability
@@ -23,9 +24,10 @@ def notify(
 ) -> Notification:
     """Create an in-app notification and, after commit, send it by email or SMS when the member
     chose that channel for this kind of alert."""
-    notification = Notification.objects.create(
+    notification = Notification(
         workspace=workspace, recipient=recipient, kind=kind, text=text[:300], lead=lead
     )
+    insert_objects([notification])
     prefs = _alert_preferences(workspace, recipient)
     channels = prefs.alert_channels(kind) if prefs is not None else []
     if channels:

@@ -11,8 +11,10 @@ fresh under the team's lock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -23,9 +25,10 @@ from leadfollow.models import Membership, Workspace
 from leadfollow.tenancy import unscoped
 from leads.models import Lead
 from leads.services.assignment import assign_lead
+from leads.services.received import at_intake_end as _at_intake_end
 from scoring.availability import available_read_members, open_lead_counts
 from scoring.conditions import Test, compile_condition, referenced_fields
-from scoring.facts import lead_facts
+from scoring.facts import lead_facts, owner_pending, settle_owner
 from scoring.models import RepAvailability, RoutingRule, Team, TeamMember, TimeOff
 from scoring.services.notifications import notify_assignment
 from scoring.services.rule_sets import cached_rule_set, rules_changed, watch_rule_models
@@ -85,11 +88,17 @@ def _roster(workspace: Workspace) -> _Roster:
     return cached_rule_set(workspace_id=workspace.pk, name="routing-roster", load=load)
 
 
+# A round-robin team's turn, not taken yet: taking it says who gets the lead (None: the team
+# was deleted a moment ago).
+Turn = Callable[[], Membership | None]
+
+
 @dataclass(frozen=True)
 class RoutingDecision:
     owner: Membership | None
     reason: str
     rule: RoutingRule | None = None
+    turn: Turn | None = None  # with `defer_turn`: the owner is whoever this turn gives
 
 
 def decide_route(
@@ -99,8 +108,10 @@ def decide_route(
     score: tuple[int, str] | None = None,
     at: datetime | None = None,
     dry_run: bool = False,
+    defer_turn: bool = False,
 ) -> RoutingDecision:
-    """Pick the owner. With `dry_run` nothing is locked or advanced (the "try it" panel)."""
+    """Pick the owner. With `dry_run` nothing is locked or advanced (the "try it" panel). With
+    `defer_turn`, a round-robin team's turn is left to the caller to take (`decision.turn`)."""
     at = at or timezone.now()
     rules, needed, fallback_id = _routing_setup(workspace)
     roster = _roster(workspace)
@@ -115,10 +126,13 @@ def decide_route(
             if available_read_members(workspace=workspace, candidates=candidates, away=away, at=at):
                 return RoutingDecision(member, f"Rule “{rule.name}”", rule)
             continue  # the named rep is away or full: the next rule gets its chance
-        picked = _pick_from_team(workspace, roster, rule.team_id, at, dry_run)
+        picked = _pick_from_team(workspace, roster, rule.team_id, at, dry_run, defer_turn)
         if picked is not None:
             owner, team = picked
-            return RoutingDecision(owner, f"Rule “{rule.name}”, team {team.name}", rule)
+            reason = f"Rule “{rule.name}”, team {team.name}"
+            if isinstance(owner, Membership):
+                return RoutingDecision(owner, reason, rule)
+            return RoutingDecision(None, reason, rule, turn=owner)
     fallback = roster.members.get(fallback_id) if fallback_id else None
     if fallback is not None and fallback.is_active:
         return RoutingDecision(fallback, "No rule matched: fallback owner")
@@ -142,9 +156,15 @@ def _routing_setup(
 
 
 def _pick_from_team(
-    workspace: Workspace, roster: _Roster, team_id: int, at: datetime, dry_run: bool
-) -> tuple[Membership, Team] | None:
-    """(the team's next free rep, the team), or None when nobody in it can take a lead.
+    workspace: Workspace,
+    roster: _Roster,
+    team_id: int,
+    at: datetime,
+    dry_run: bool,
+    defer_turn: bool = False,
+) -> tuple[Membership | Turn, Team] | None:
+    """(the team's next free rep, the team), or None when nobody in it can take a lead. With
+    `defer_turn`, a round-robin team gives its turn instead of the rep, to be taken later.
 
     One query locks the team's row and reads whom it assigned last. The lock makes concurrent
     intakes take turns; the rotation's state they share lives in the locked row (last assigned)
@@ -156,7 +176,13 @@ def _pick_from_team(
         return None
     members = [roster.members[seat.membership_id] for seat in seats]
     if team.strategy == Team.Strategy.ROUND_ROBIN and not dry_run and not _capped(members):
-        return _take_turn(workspace, roster, team, seats, members, at)
+        turn = _turn(workspace, roster, team, seats, members, at)
+        if turn is None:
+            return None
+        if defer_turn:
+            return turn, team
+        owner = turn()
+        return (owner, team) if owner is not None else None
     last = Team.objects.filter(workspace=workspace, pk=team_id)
     if not dry_run:
         last = last.select_for_update()
@@ -203,17 +229,18 @@ def _capped(members: list[Membership]) -> bool:
     return any(a is not None and (a.daily_cap or a.open_cap) for a in found)
 
 
-def _take_turn(
+def _turn(
     workspace: Workspace,
     roster: _Roster,
     team: Team,
     seats: list[TeamMember],
     members: list[Membership],
     at: datetime,
-) -> tuple[Membership, Team] | None:
+) -> Turn | None:
     """_pick_from_team for a round-robin team whose reps have no caps: who is free depends on
-    the roster and the clock only, so the rotation moves in one statement. It takes the team's
-    row lock, reads whom the team assigned last and stores the next free seat after it."""
+    the roster and the clock only, so the rotation moves in one statement, the turn returned
+    (None when nobody is free). Taking it takes the team's row lock, reads whom the team
+    assigned last and stores the next free seat after it, which gets the lead."""
     away = roster.away([m.pk for m in members], at)
     free = {
         m.pk
@@ -230,18 +257,22 @@ def _take_turn(
     table = quote(Team._meta.db_table)
     column = quote(Team._meta.get_field("last_assigned").column)
     turns = " ".join("WHEN %s THEN %s" for _ in following)
-    with connection.cursor() as cursor:
-        # CASE of the stored last seat, so the read and the move are one step under the lock.
-        cursor.execute(
-            f"UPDATE {table} SET {column} = CASE {column} {turns} ELSE %s END "
-            f"WHERE {quote('id')} = %s AND {quote('workspace_id')} = %s RETURNING {column}",
-            [*(n for pair in following.items() for n in pair), first, team.pk, workspace.pk],
-        )
-        row = cursor.fetchone()
-    if row is None:  # the team was deleted a moment ago
-        return None
-    chosen = next(seat for seat in seats if seat.pk == row[0])
-    return roster.members[chosen.membership_id], team
+
+    def take() -> Membership | None:
+        with connection.cursor() as cursor:
+            # CASE of the stored last seat, so the read and the move are one step under the lock.
+            cursor.execute(
+                f"UPDATE {table} SET {column} = CASE {column} {turns} ELSE %s END "
+                f"WHERE {quote('id')} = %s AND {quote('workspace_id')} = %s RETURNING {column}",
+                [*(n for pair in following.items() for n in pair), first, team.pk, workspace.pk],
+            )
+            row = cursor.fetchone()
+        if row is None:  # the team was deleted a moment ago
+            return None
+        chosen = next(seat for seat in seats if seat.pk == row[0])
+        return roster.members[chosen.membership_id]
+
+    return take
 
 
 def _after(seats: list[TeamMember], last_assigned_id: int | None, seat: TeamMember) -> int:
@@ -265,16 +296,40 @@ def _smooth_weighted(seats: list[TeamMember], dry_run: bool) -> TeamMember:
 
 @transaction.atomic(savepoint=False)  # intake runs each step in a savepoint of its own
 def route_lead(
-    *, workspace: Workspace, lead: Lead, score: tuple[int, str] | None = None
+    *,
+    workspace: Workspace,
+    lead: Lead,
+    score: tuple[int, str] | None = None,
+    at_intake_end: bool = False,
 ) -> RoutingDecision:
-    """Assign an unowned lead by the routing rules, log why, and alert the new owner."""
+    """Assign an unowned lead by the routing rules, log why, and alert the new owner.
+
+    With `at_intake_end` (an intake whose steps run together), a round-robin team's turn is
+    taken when the intake ends, so the team's row lock, held until commit, is held for the
+    intake's last statements only and concurrent intakes queue on it briefly. The owner is
+    settled earlier if a later step's rules read it (`lead_facts`)."""
     if lead.owner_id:
         return RoutingDecision(lead.owner, "Already owned")
-    decision = decide_route(workspace=workspace, lead=lead, score=score)
-    if decision.owner is not None:
-        assign_lead(workspace=workspace, lead=lead, owner=decision.owner, reason=decision.reason)
-
-        notify_assignment(
-            workspace=workspace, lead=lead, owner=decision.owner, reason=decision.reason
-        )
+    decision = decide_route(workspace=workspace, lead=lead, score=score, defer_turn=at_intake_end)
+    if decision.turn is not None:
+        decided_at = timezone.now()  # the timeline shows the assignment where it was decided
+        owner_pending(lead, partial(_take_turn, workspace, lead, score, decision, decided_at))
+        _at_intake_end(partial(settle_owner, lead))
+    elif decision.owner is not None:
+        _give(workspace, lead, decision.owner, decision.reason)
     return decision
+
+
+def _take_turn(workspace, lead, score, decision: RoutingDecision, decided_at: datetime) -> None:
+    owner = decision.turn()
+    if owner is None:  # the team is gone: route again, from the rules as they are now
+        route_lead(workspace=workspace, lead=lead, score=score)
+        return
+    _give(workspace, lead, owner, decision.reason, decided_at)
+
+
+def _give(
+    workspace: Workspace, lead: Lead, owner: Membership, reason: str, at: datetime | None = None
+) -> None:
+    assign_lead(workspace=workspace, lead=lead, owner=owner, reason=reason, occurred_at=at)
+    notify_assignment(workspace=workspace, lead=lead, owner=owner, reason=reason)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from leadfollow.bulk_inserts import insert_objects
 from leadfollow.models import Membership, Role, Workspace
 from leadfollow.tenancy import unscoped, workspace_scope
 from leads.models import Lead
@@ -103,7 +104,7 @@ def start_sla_clock(
             Lead.sla.related.set_cached_value(lead, None)  # the answer shows "no SLA" unread
         return None
     warn_at, due_at = deadlines(workspace=workspace, policy=policy, start=start)
-    clock = SlaClock.objects.create(
+    clock = SlaClock(
         workspace=workspace,
         lead=lead,
         policy=policy,
@@ -111,6 +112,7 @@ def start_sla_clock(
         warn_at=warn_at,
         due_at=due_at,
     )
+    insert_objects([clock])
     lead.sla = clock  # the intake's answer shows it without reading it back
     return clock
 

@@ -101,3 +101,12 @@ def test_the_whole_intake_is_on_the_timeline_in_order(api_client, workspace, eve
         )
     assert kinds == ["created", "owner_changed", "enrolled"]
     assert lead.last_activity_at is not None
+
+
+def test_the_team_s_turn_is_taken_after_the_other_steps_wrote(api_client, every_rule):
+    _post_statements(api_client, 1)
+    work = _work(_post_statements(api_client, 2))
+    turn = next(n for n, sql in enumerate(work) if sql.startswith('UPDATE "scoring_team"'))
+    # The team's row stays locked until commit: only the owner's alert, the timeline and the
+    # lead's update come after it.
+    assert len(work) - turn - 1 == 3

@@ -6,18 +6,10 @@ import pytest
 from django.utils import timezone
 
 from leadfollow.errors import InvalidInput
-from leadfollow.tenancy import workspace_scope
 from leads.models import Activity, Lead
 from leads.services.meetings import book_meeting, confirm_meeting
-from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def lead(workspace):
-    with workspace_scope(workspace):
-        yield LeadFactory(workspace=workspace)
 
 
 def test_booking_sets_the_time_and_the_meeting_status(lead, rep):

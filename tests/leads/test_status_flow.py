@@ -14,12 +14,6 @@ pytestmark = pytest.mark.django_db
 NOON = datetime(2026, 6, 10, 16, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def lead(workspace):
-    with workspace_scope(workspace):
-        yield LeadFactory(workspace=workspace)
-
-
 def _touch(lead, **fields):
     fields = {"kind": "sent", "channel": "email", "direction": "out", **fields}
     log_activity(workspace=lead.workspace, lead=lead, occurred_at=NOON, **fields)
