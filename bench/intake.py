@@ -21,6 +21,9 @@ API key, and drops the database at the end (--keep-db keeps it).
    time. It prints leads/s and the API's share of it (the target is at least 15 %).
 3. With --rules, the same for two more workspaces: one without rules, and one with 50 scoring,
    20 routing and 5 SLA rules (target: at least 80 % of the rule-free throughput).
+4. With --floor, the same clients reading one lead back (GET /api/v1/leads/<id>/: the key, the
+   throttle, one query and the lead's JSON): what the API framework costs a request before an
+   intake does any work, as a share of the raw loop too.
 
 The machine may be shared: all series run on one server and take turns in --rounds slices, so a
 busy moment is spread over all of them, and the load average is printed before and after.
@@ -66,11 +69,11 @@ class Tally:
     statuses: dict[int, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, status: int | None, seconds: float) -> None:
+    def record(self, status: int | None, seconds: float, ok: int = 201) -> None:
         with self.lock:
             if status is not None:
                 self.statuses[status] = self.statuses.get(status, 0) + 1
-            if status == 201:
+            if status == ok:
                 self.latencies.append(seconds)
             else:
                 self.errors += 1
@@ -112,23 +115,53 @@ def _post_leads(port: int, key: str, until: float, numbers, tally: Tally | None)
     while time.monotonic() < until:
         body = _lead_body(next(numbers))
         started = time.perf_counter()
-        status = None
-        try:
-            conn.request("POST", "/api/v1/leads/", body, headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException):
-            conn.close()  # reconnects on the next request
+        status, _ = _request(conn, "POST", "/api/v1/leads/", body, headers)
         if tally is not None:
             tally.record(status, time.perf_counter() - started)
     conn.close()
 
 
-def _run_clients(port: int, key: str, clients: int, seconds: float, numbers, tally) -> float:
+def _read_lead(port: int, key: str, until: float, lead_id: int, tally: Tally | None) -> None:
+    headers = {"Authorization": f"Bearer {key}"}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    while time.monotonic() < until:
+        started = time.perf_counter()
+        status, _ = _request(conn, "GET", f"/api/v1/leads/{lead_id}/", None, headers)
+        if tally is not None:
+            tally.record(status, time.perf_counter() - started, ok=200)
+    conn.close()
+
+
+def _request(conn, method: str, path: str, body, headers) -> tuple[int | None, bytes]:
+    """(status, body), or (None, b"") when the connection failed (it reconnects next time)."""
+    try:
+        conn.request(method, path, body, headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        return None, b""
+
+
+def _created_lead(port: int, key: str) -> int:
+    """The id of a lead made for the floor series to read."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    status, body = _request(conn, "POST", "/api/v1/leads/", _lead_body(0), headers)
+    conn.close()
+    if status != 201:
+        raise SystemExit(f"could not create the lead the floor series reads: {status} {body!r}")
+    return json.loads(body)["id"]
+
+
+def _run_clients(
+    port: int, key: str, clients: int, seconds: float, numbers, tally, read: int | None = None
+) -> float:
+    """`clients` threads posting new leads (or reading lead `read`) for `seconds`."""
     until = time.monotonic() + seconds
+    target, what = (_read_lead, read) if read is not None else (_post_leads, numbers)
     pool = [
-        threading.Thread(target=_post_leads, args=(port, key, until, numbers, tally))
+        threading.Thread(target=target, args=(port, key, until, what, tally))
         for _ in range(clients)
     ]
     started = time.monotonic()
@@ -281,11 +314,14 @@ def run_rounds(args, port: int, keys: dict[str, str], database_url: str) -> dict
     """Every series gets the same time, in --rounds slices that take turns, in an order that
     reverses each round: the machine is shared, and a busy minute must not fall on one series
     only. The series are the API for each workspace key and the raw loop ("raw")."""
-    names = [*keys, "raw"]
+    names = [*keys, "raw"] + (["floor"] if args.floor else [])
     series = {name: Series() for name in names}
     people, raw_people = itertools.count(1), itertools.count(1)  # every lead a new person
     for key in keys.values():
         _run_clients(port, key, args.clients, args.warmup, people, None)
+    read = _created_lead(port, keys["demo"]) if args.floor else None
+    if read is not None:
+        _run_clients(port, keys["demo"], args.clients, args.warmup, None, None, read=read)
     _create_raw_tables(database_url)
     slice_seconds = args.seconds / args.rounds
     for round_number in range(args.rounds):
@@ -297,8 +333,10 @@ def run_rounds(args, port: int, keys: dict[str, str], database_url: str) -> dict
                 )
             else:
                 before = len(one.tally.latencies)
+                reading = read if name == "floor" else None
+                key = keys["demo" if reading else name]
                 seconds = _run_clients(
-                    port, keys[name], args.clients, slice_seconds, people, one.tally
+                    port, key, args.clients, slice_seconds, people, one.tally, read=reading
                 )
                 done = len(one.tally.latencies) - before
             one.done += done
@@ -332,6 +370,13 @@ def _report(args, series: dict[str, Series]) -> None:
         f"API / raw:   {ratio:.1%}   (target ≥ 15 %, p99 < 100 ms, no error: "
         f"{'met' if met else 'NOT met'})"
     )
+    if args.floor:
+        floor = series["floor"]
+        say(
+            f"API floor, reading one lead: {floor.rate:8.1f} requests/s   p99 "
+            f"{percentile_ms(floor.tally.latencies, 99):.1f} ms   errors {floor.tally.errors}   "
+            f"({floor.rate / raw.rate if raw.rate else 0.0:.1%} of the raw loop)"
+        )
     if args.rules:
         for slug in ("norules", "rules50"):
             one = series[slug]
@@ -367,6 +412,11 @@ def main() -> None:
         action="store_true",
         help="also compare a rule-free workspace with one of 50 scoring, 20 routing and 5 SLA "
         "rules (target: at least 80 %% of the rule-free throughput)",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also measure the API reading one lead back: the framework's cost per request",
     )
     args = parser.parse_args()
 

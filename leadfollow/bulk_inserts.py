@@ -2,11 +2,11 @@
 
 `Model.objects.create()` runs save()'s machinery for one row: signals, field checks, a compiled
 query. Django's `bulk_create` on PostgreSQL sends more than one row as one array a column
-(`unnest`), which pays off for thousands of rows and costs more than it saves for the two to
-five an intake writes (its timeline, an alert, an SLA clock). Here the statement's text is built
-once per model and the values travel as a plain VALUES list. It sends no signals: use it for
-models that have no receivers (the timeline, notifications, clocks), never for rule models,
-whose saves are watched.
+(`unnest`), which pays off for thousands of rows and costs more than it saves for the one to
+five rows of each model an intake writes (the lead, its timeline, the owner's alert, the SLA
+clock, the enrollment and its first touch). Here the statement's text is built once per model
+and the values travel as a plain VALUES list. It sends no signals: use it for models that have
+no receivers, never for rule models, whose saves are watched (`rule_sets.watch_rule_models`).
 """
 
 from __future__ import annotations

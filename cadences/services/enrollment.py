@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cadences.models import Cadence, Enrollment, Step, Task, Touch
 from cadences.services.planning import due_at, next_step, step_after
+from leadfollow.bulk_inserts import insert_objects
 from leadfollow.bulk_updates import update_objects
 from leadfollow.errors import Conflict, InvalidInput, NotFound
 from leadfollow.models import Membership, Workspace
@@ -114,11 +115,11 @@ def enroll(
     # usable. A lead nobody else can see yet needs no such guard.
     with transaction.atomic(savepoint=False):
         if unseen:
-            enrollment = Enrollment.objects.create(**values)
+            [enrollment] = insert_objects([Enrollment(**values)])
         else:
             try:
                 with transaction.atomic():
-                    enrollment = Enrollment.objects.create(**values)
+                    [enrollment] = insert_objects([Enrollment(**values)])
             except IntegrityError:  # enrolled by a concurrent request a moment ago
                 enrollment = None
         if enrollment is not None:
@@ -159,7 +160,7 @@ def plan_touch(
     """Add the enrollment's touch number `sequence` for `step`; the number is unique in the
     enrollment, so planning the same next touch twice fails instead of sending twice."""
     touch = _new_touch(enrollment, step, previous_done_at, now, sequence)
-    touch.save()
+    insert_objects([touch])
     if enrollment.current_step_id != step.pk:  # a new enrollment starts on its first step
         Enrollment.objects.filter(pk=enrollment.pk).update(current_step=step)
         enrollment.current_step = step

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from channels.services import suppressed_channels
+from leadfollow.bulk_inserts import insert_objects
 from leadfollow.models import Membership, Workspace
 from leads.models import Activity, Channel, Consent, Lead, LeadSource
 from leads.normalize import clean_lead_fields
@@ -118,7 +119,7 @@ def _create(workspace, clean: dict, source, actor, via: str) -> IntakeResult:
     if not values.get("time_zone"):
         values["time_zone"] = time_zone_for_phone(values.get("phone")) or ""
     values.update(_suppressed_flags(workspace, values.get("email"), values.get("phone")))
-    lead = Lead.objects.create(
+    lead = Lead(
         workspace=workspace,
         account=account_for(
             workspace=workspace, company=clean.get("company", ""), email=clean.get("email")
@@ -126,6 +127,7 @@ def _create(workspace, clean: dict, source, actor, via: str) -> IntakeResult:
         source=source,
         **values,
     )
+    insert_objects([lead])
     origin = f" from {source.name}" if source else ""
     log_activity(
         workspace=workspace,
