@@ -21,6 +21,9 @@ def update_objects(model: type[models.Model], objs: Iterable[models.Model], fiel
     update_by_pk(model, fields, rows)
 
 
+Statement = tuple[str, list]  # SQL and its parameters
+
+
 def update_by_pk(
     model: type[models.Model],
     fields: list[str],
@@ -33,8 +36,24 @@ def update_by_pk(
     `assign` says how a field's new value meets the stored one, as a template over {old}, {new}
     and {greatest} (spelled for the database), e.g. "COALESCE({old}, {new})".
     """
+    statements = update_by_pk_statements(model, fields, rows, assign=assign)
+    if statements:
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+
+
+def update_by_pk_statements(
+    model: type[models.Model],
+    fields: list[str],
+    rows: dict[object, Sequence],
+    *,
+    assign: dict[str, str] | None = None,
+) -> list[Statement]:
+    """update_by_pk's statements, not sent: on PostgreSQL always one, a statement of its own
+    (`WITH … UPDATE`) that may also go out as part of another one (`insert_objects(also=…)`)."""
     if not rows:
-        return
+        return []
     meta, quote = model._meta, connection.ops.quote_name
     table = quote(meta.db_table)
     columns = [meta.get_field(name) for name in fields]
@@ -59,24 +78,27 @@ def update_by_pk(
         ]
         for pk, values in rows.items()
     ]
-    with connection.cursor() as cursor:
-        if postgres:
-            # One typed array a column: the statement's text, its parsing and its plan are the
-            # same for 2 rows or 2,000.
-            types = [meta.pk.rel_db_type(connection)] + [f.db_type(connection) for f in columns]
-            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
-            cursor.execute(
+    if postgres:
+        # One typed array a column: the statement's text, its parsing and its plan are the same
+        # for 2 rows or 2,000.
+        types = [meta.pk.rel_db_type(connection)] + [f.db_type(connection) for f in columns]
+        arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+        return [
+            (
                 f"WITH v({names}) AS (SELECT * FROM unnest({arrays})) {update}{match}",
                 [list(column) for column in zip(*prepared, strict=True)],
             )
-            return
-        placeholders = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
-        limit = connection.features.max_query_params or 65535
-        per_statement = max(1, limit // (len(columns) + 1))
-        for start in range(0, len(prepared), per_statement):
-            batch = prepared[start : start + per_statement]
-            cursor.execute(
-                f"WITH v({names}) AS (VALUES {', '.join([placeholders] * len(batch))}) "
-                f"{update}{match}",
-                [param for row in batch for param in row],
-            )
+        ]
+    placeholders = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    limit = connection.features.max_query_params or 65535
+    per_statement = max(1, limit // (len(columns) + 1))
+    return [
+        (
+            f"WITH v({names}) AS (VALUES {', '.join([placeholders] * len(batch))}) {update}{match}",
+            [param for row in batch for param in row],
+        )
+        for batch in (
+            prepared[start : start + per_statement]
+            for start in range(0, len(prepared), per_statement)
+        )
+    ]

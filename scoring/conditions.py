@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from leadfollow.errors import InvalidInput
@@ -248,11 +249,13 @@ def compile_condition(node: Mapping) -> Test:
     """`evaluate` prepared once for a (validated) condition: the returned test answers it for
     any lead's facts, with the rule's values already normalised. Rules are loaded once per
     change and tested against every lead."""
-    if "all" in node:
-        tests = [compile_condition(child) for child in node["all"]]
-        return lambda facts: all(test(facts) for test in tests)
-    if "any" in node:
-        tests = [compile_condition(child) for child in node["any"]]
+    if "all" in node or "any" in node:
+        every = "all" in node
+        tests = [compile_condition(child) for child in node["all" if every else "any"]]
+        if len(tests) == 1:
+            return tests[0]
+        if every:
+            return lambda facts: all(test(facts) for test in tests)
         return lambda facts: any(test(facts) for test in tests)
     if "not" in node:
         test = compile_condition(node["not"])
@@ -293,15 +296,16 @@ def _not_equals_prepared(expected: Any) -> Callable[[Any], bool]:
     return lambda actual: not check(actual)
 
 
+@lru_cache(maxsize=1024)
+def _words(text: str) -> frozenset[str]:
+    """The words of a (casefolded) text: every word rule on a lead's title splits the same one."""
+    return frozenset(_WORD.findall(text))
+
+
 def _matches_any_word_prepared(expected: Any) -> Callable[[Any], bool]:
     wanted = expected if isinstance(expected, list) else _WORD.findall(_text(expected))
-    texts = [_text(word) for word in wanted]
-
-    def check(actual: Any) -> bool:
-        words = set(_WORD.findall(_text(actual)))
-        return any(text in words for text in texts)
-
-    return check
+    texts = frozenset(_text(word) for word in wanted)
+    return lambda actual: not texts.isdisjoint(_words(_text(actual)))
 
 
 _PREPARED: dict[str, Callable[[Any], Callable[[Any], bool]]] = {

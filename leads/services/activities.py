@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 
+from django.db import models
 from django.utils import timezone
 
 from leadfollow.bulk_inserts import insert_objects
-from leadfollow.bulk_updates import update_by_pk
+from leadfollow.bulk_updates import Statement, update_by_pk_statements
 from leadfollow.models import Membership, Workspace
 from leadfollow.tenancy import workspace_scope
 from leads.models import Activity, Lead
@@ -18,8 +19,9 @@ from leads.models import Activity, Lead
 ActivityListener = Callable[..., None]  # listener(*, workspace, activity) -> None
 BatchListener = Callable[..., None]  # listener(*, activities) -> None, any workspaces
 _LISTENERS: list[tuple[ActivityListener, BatchListener | None]] = []
-# The activities log_activity holds back inside `logged_together()`, innermost block last.
-_held: ContextVar[tuple[list[Activity], ...]] = ContextVar("held_activities", default=())
+# What log_activity and save_with_timeline hold back inside `logged_together()`, one list a
+# block, innermost block last: the activities and other new rows, in the order they came.
+_held: ContextVar[tuple[list[models.Model], ...]] = ContextVar("held_rows", default=())
 
 # How a lead's time field changes: the latest time, kept unless empty, set, or cleared. WRITE is
 # another column the activity records a change of (the owner), written as it is.
@@ -82,18 +84,33 @@ def log_activity(
     return activity
 
 
+def save_with_timeline(obj: models.Model) -> models.Model:
+    """Save a new row of a model without signal receivers (`insert_objects`) with the timeline:
+    inside `logged_together()` when the block ends, in the same statement as its activities
+    (the owner's alert, the SLA clock an intake starts), else at once. Until then it has no
+    primary key: nothing in the block may need one."""
+    held = _held.get()
+    if held:
+        held[-1].append(obj)
+    else:
+        insert_objects([obj])
+    return obj
+
+
 @contextmanager
-def logged_together() -> Iterator[list[Activity]]:
+def logged_together() -> Iterator[list[models.Model]]:
     """Hold back what log_activity logs in the block, and write it all when the block ends: one
-    insert and one lead update instead of a pair per activity (intake logs three or four). The
-    listeners hear of them then too. Nested, the inner block hands its activities to the outer
-    one. If the block raises, its activities are dropped with it (its transaction rolls back).
+    statement on PostgreSQL for the activities, the rows held with them (`save_with_timeline`)
+    and the lead updates they make, instead of an insert and an update per activity (intake
+    logs three or four). The listeners hear of the activities then too. Nested, the inner block
+    hands what it holds to the outer one. If the block raises, its rows are dropped with it
+    (its transaction rolls back).
 
     Inside the block they are not saved yet: code in it that reads a lead's timeline finds them
     with held_activities(), not in the database. They are written in the order of the moments
     they record.
     """
-    held: list[Activity] = []
+    held: list[models.Model] = []
     token = _held.set((*_held.get(), held))
     try:
         yield held
@@ -103,29 +120,33 @@ def logged_together() -> Iterator[list[Activity]]:
     if outer:
         outer[-1].extend(held)
     elif held:
+        activities = [row for row in held if isinstance(row, Activity)]
         # In the order they happened: an entry logged late may record an earlier moment (an
         # intake gives the owner routing chose at its end, as of when it chose).
-        log_activities(sorted(held, key=lambda activity: activity.occurred_at))
+        activities.sort(key=lambda activity: activity.occurred_at)
+        log_activities(activities, rows=[row for row in held if not isinstance(row, Activity)])
 
 
 def held_activities() -> list[Activity]:
     """What the enclosing `logged_together()` blocks hold back so far, oldest first."""
-    return [activity for held in _held.get() for activity in held]
+    return [row for held in _held.get() for row in held if isinstance(row, Activity)]
 
 
-def log_activities(activities: list[Activity]) -> list[Activity]:
+def log_activities(
+    activities: list[Activity], *, rows: Sequence[models.Model] = ()
+) -> list[Activity]:
     """Save unsaved activities of any leads and workspaces with log_activity's bookkeeping, in a
-    fixed number of statements: one insert, and one lead update per kind of change."""
+    fixed number of statements: one insert, and one lead update per kind of change; on
+    PostgreSQL all in one statement, with the new `rows` of other models held with them."""
     for activity in activities:
         activity.summary = activity.summary[:300]
         activity.occurred_at = activity.occurred_at or timezone.now()
-    insert_objects(activities)
     plans: dict[int, dict[str, tuple[str, datetime | None]]] = {}
     leads: dict[int, Lead] = {}
     for activity in activities:
         leads[activity.lead_id] = activity.lead
         _plan(plans.setdefault(activity.lead_id, {}), activity)
-    _update_leads(plans)
+    insert_objects([*rows, *activities], also=_lead_updates(plans))
     for lead_id, plan in plans.items():
         lead = leads[lead_id]
         for field, (how, at) in plan.items():
@@ -165,17 +186,20 @@ def _plan(plan: dict[str, tuple[str, datetime | None]], activity: Activity) -> N
         plan[column] = (WRITE, value)
 
 
-def _update_leads(plans: dict[int, dict]) -> None:
+def _lead_updates(plans: dict[int, dict]) -> list[Statement]:
     """One UPDATE per shape of change, each lead with its own times; the stored value wins
     where the rule says so (a later last activity, a milestone already reached)."""
     shapes: dict[tuple, list[int]] = {}
     for lead_id, plan in plans.items():
         shape = tuple(sorted((field, how) for field, (how, _) in plan.items()))
         shapes.setdefault(shape, []).append(lead_id)
+    statements = []
     for shape, lead_ids in shapes.items():
         fields = [field for field, _ in shape]
         rows = {lead_id: [plans[lead_id][field][1] for field in fields] for lead_id in lead_ids}
-        update_by_pk(Lead, fields, rows, assign={field: ASSIGN[how] for field, how in shape})
+        assign = {field: ASSIGN[how] for field, how in shape}
+        statements += update_by_pk_statements(Lead, fields, rows, assign=assign)
+    return statements
 
 
 def _is_human_touch(activity: Activity) -> bool:

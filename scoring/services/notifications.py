@@ -11,9 +11,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from leadfollow.bulk_inserts import insert_objects
 from leadfollow.models import Membership, Workspace
 from leads.models import Lead
+from leads.services import save_with_timeline
 from scoring.models import Notification, RepAvailability
 
 logger = logging.getLogger(__name__)
@@ -23,15 +23,16 @@ def notify(
     *, workspace: Workspace, recipient: Membership, kind: str, text: str, lead: Lead | None = None
 ) -> Notification:
     """Create an in-app notification and, after commit, send it by email or SMS when the member
-    chose that channel for this kind of alert."""
+    chose that channel for this kind of alert. During an intake the notification is written
+    with its timeline (`save_with_timeline`): it has its key by the commit."""
     notification = Notification(
         workspace=workspace, recipient=recipient, kind=kind, text=text[:300], lead=lead
     )
-    insert_objects([notification])
+    save_with_timeline(notification)
     prefs = _alert_preferences(workspace, recipient)
     channels = prefs.alert_channels(kind) if prefs is not None else []
     if channels:
-        job = partial(_deliver, notification.pk, recipient, prefs, text, lead, channels)
+        job = partial(_deliver, notification, recipient, prefs, text, lead, channels)
         transaction.on_commit(job)
     return notification
 
@@ -44,10 +45,10 @@ def _alert_preferences(workspace: Workspace, member: Membership) -> RepAvailabil
 
 
 def _deliver(
-    notification_id: int, recipient: Membership, prefs, text: str, lead, channels: list[str]
+    notification: Notification, recipient: Membership, prefs, text: str, lead, channels: list[str]
 ) -> None:
     # Through the notification, so following the link also marks it read under the bell.
-    link = settings.BASE_URL + reverse("scoring:notification-open", args=[notification_id])
+    link = settings.BASE_URL + reverse("scoring:notification-open", args=[notification.pk])
     if "email" in channels:
         send_mail(
             subject=f"LeadFollow: {text[:80]}",

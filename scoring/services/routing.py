@@ -12,7 +12,7 @@ fresh under the team's lock.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
@@ -60,6 +60,9 @@ class _Roster:
     time_off: dict[int, list[tuple[datetime, datetime]]]  # member id -> (starts, ends)
     teams: dict[int, Team]
     seats: dict[int, list[TeamMember]]  # team id -> seats in rotation order
+    # (team id, its free seats) -> its turn's statement and parameters (`_turn`), worked out
+    # once: which seats are free changes with the hour, not with every lead.
+    turns: dict[tuple[int, tuple[int, ...]], tuple[str, list]] = field(default_factory=dict)
 
     def away(self, member_ids: list[int], at: datetime) -> set[int]:
         return {
@@ -246,26 +249,17 @@ def _turn(
         m.pk
         for m in available_read_members(workspace=workspace, candidates=members, away=away, at=at)
     }
-    seats_free = [seat for seat in seats if seat.membership_id in free]
+    seats_free = tuple(seat.pk for seat in seats if seat.membership_id in free)
     if not seats_free:
         return None
-    following = {
-        last.pk: min(seats_free, key=lambda seat: _after(seats, last.pk, seat)).pk for last in seats
-    }
-    first = min(seats_free, key=lambda seat: _after(seats, None, seat)).pk
-    quote = connection.ops.quote_name
-    table = quote(Team._meta.db_table)
-    column = quote(Team._meta.get_field("last_assigned").column)
-    turns = " ".join("WHEN %s THEN %s" for _ in following)
+    key = (team.pk, seats_free)
+    if key not in roster.turns:
+        roster.turns[key] = _turn_statement(seats, seats_free)
+    sql, turns = roster.turns[key]
 
     def take() -> Membership | None:
         with connection.cursor() as cursor:
-            # CASE of the stored last seat, so the read and the move are one step under the lock.
-            cursor.execute(
-                f"UPDATE {table} SET {column} = CASE {column} {turns} ELSE %s END "
-                f"WHERE {quote('id')} = %s AND {quote('workspace_id')} = %s RETURNING {column}",
-                [*(n for pair in following.items() for n in pair), first, team.pk, workspace.pk],
-            )
+            cursor.execute(sql, [*turns, team.pk, workspace.pk])
             row = cursor.fetchone()
         if row is None:  # the team was deleted a moment ago
             return None
@@ -273,6 +267,26 @@ def _turn(
         return roster.members[chosen.membership_id]
 
     return take
+
+
+def _turn_statement(seats: list[TeamMember], seats_free: tuple[int, ...]) -> tuple[str, list]:
+    """The UPDATE that moves the team's rotation to the free seat after the one it stores, and
+    its parameters but the team's and workspace's ids. A CASE of the stored last seat, so the
+    read and the move are one step under the row lock."""
+    free = [seat for seat in seats if seat.pk in seats_free]
+    following = {
+        last.pk: min(free, key=lambda seat: _after(seats, last.pk, seat)).pk for last in seats
+    }
+    first = min(free, key=lambda seat: _after(seats, None, seat)).pk
+    quote = connection.ops.quote_name
+    table = quote(Team._meta.db_table)
+    column = quote(Team._meta.get_field("last_assigned").column)
+    cases = " ".join("WHEN %s THEN %s" for _ in following)
+    sql = (
+        f"UPDATE {table} SET {column} = CASE {column} {cases} ELSE %s END "
+        f"WHERE {quote('id')} = %s AND {quote('workspace_id')} = %s RETURNING {column}"
+    )
+    return sql, [*(n for pair in following.items() for n in pair), first]
 
 
 def _after(seats: list[TeamMember], last_assigned_id: int | None, seat: TeamMember) -> int:

@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from leadfollow.bulk_inserts import insert_objects
 from leadfollow.models import Membership, Role, Workspace
 from leadfollow.tenancy import unscoped, workspace_scope
 from leads.models import Lead
-from leads.services import log_activity
+from leads.services import log_activity, save_with_timeline
 from leads.services.assignment import assign_lead
 from scoring.availability import available_members
 from scoring.business_hours import BusinessHours, add_business_time
@@ -112,7 +111,7 @@ def start_sla_clock(
         warn_at=warn_at,
         due_at=due_at,
     )
-    insert_objects([clock])
+    save_with_timeline(clock)  # at intake: with the timeline, in one statement
     lead.sla = clock  # the intake's answer shows it without reading it back
     return clock
 

@@ -7,7 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from leadfollow.bulk_inserts import insert_objects
-from leads.models import Activity
+from leadfollow.bulk_updates import update_by_pk_statements
+from leads.models import Activity, Lead
+from scoring.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +55,38 @@ def test_nothing_to_write_sends_nothing(lead):
     with CaptureQueriesContext(connection) as captured:
         assert insert_objects([]) == []
     assert captured.captured_queries == []
+
+
+# Rows of several models, and updates sent with them
+
+
+def _alert(lead, member) -> Notification:
+    return Notification(workspace=lead.workspace, recipient=member, kind="assigned", lead=lead)
+
+
+def _last_activity(lead, at) -> list:
+    return update_by_pk_statements(Lead, ["last_activity_at"], {lead.pk: [at]})
+
+
+def test_rows_of_several_models_each_get_their_own_key(lead, rep):
+    entry, alert = insert_objects([_entry(lead, "one"), _alert(lead, rep)])
+    assert Activity.objects.get(pk=entry.pk).summary == "one"
+    assert Notification.objects.get(pk=alert.pk).recipient == rep
+
+
+def test_updates_sent_with_the_rows_are_made(lead):
+    insert_objects([_entry(lead, "one")], also=_last_activity(lead, NOON))
+    assert Lead.objects.get(pk=lead.pk).last_activity_at == NOON
+
+
+def test_updates_alone_are_made(lead):
+    insert_objects([], also=_last_activity(lead, NOON))
+    assert Lead.objects.get(pk=lead.pk).last_activity_at == NOON
+
+
+def test_several_models_and_their_updates_share_a_statement_on_postgres(lead, rep):
+    # Elsewhere each model's rows and each update are a statement of their own.
+    expected = 1 if connection.vendor == "postgresql" else 3
+    with CaptureQueriesContext(connection) as captured:
+        insert_objects([_entry(lead, "one"), _alert(lead, rep)], also=_last_activity(lead, NOON))
+    assert len(captured.captured_queries) == expected

@@ -6,8 +6,14 @@ import pytest
 
 from leadfollow.tenancy import workspace_scope
 from leads.models import Activity, Lead
-from leads.services.activities import log_activity, logged_together
+from leads.services.activities import (
+    held_activities,
+    log_activity,
+    logged_together,
+    save_with_timeline,
+)
 from leads.services.assignment import assign_lead
+from scoring.models import Notification
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +138,49 @@ def test_an_owner_taken_away_is_stored_as_none(lead, rep):
     assign_lead(workspace=lead.workspace, lead=lead, owner=rep, reason="Round robin")
     assign_lead(workspace=lead.workspace, lead=lead, owner=None, reason="Back to the queue")
     assert Lead.objects.get(pk=lead.pk).owner_id is None
+
+
+# Other new rows written with the timeline
+
+
+def _alert(lead, member) -> Notification:
+    return Notification(workspace=lead.workspace, recipient=member, kind="assigned", lead=lead)
+
+
+def test_a_row_saved_with_the_timeline_outside_a_block_is_saved_at_once(lead, rep):
+    alert = save_with_timeline(_alert(lead, rep))
+    assert Notification.objects.filter(pk=alert.pk).exists()
+
+
+def test_a_row_saved_with_the_timeline_waits_for_the_block_to_end(lead, rep):
+    with logged_together():
+        alert = save_with_timeline(_alert(lead, rep))
+        assert Notification.objects.filter(lead=lead).count() == 0
+    assert Notification.objects.filter(pk=alert.pk).exists()
+
+
+def test_a_row_held_with_the_timeline_is_written_without_activities(lead, rep):
+    with logged_together():
+        save_with_timeline(_alert(lead, rep))
+    assert Notification.objects.filter(lead=lead).count() == 1
+    assert Activity.objects.filter(lead=lead).count() == 0
+
+
+def _hold_then_fail(lead, rep) -> None:
+    with logged_together():
+        with logged_together():
+            save_with_timeline(_alert(lead, rep))
+        raise RuntimeError("the caller's transaction rolls back")
+
+
+def test_a_row_held_in_a_block_that_fails_is_dropped(lead, rep):
+    with pytest.raises(RuntimeError):
+        _hold_then_fail(lead, rep)
+    assert Notification.objects.filter(lead=lead).count() == 0
+
+
+def test_held_activities_leave_out_other_rows(lead, rep):
+    with logged_together():
+        save_with_timeline(_alert(lead, rep))
+        log_activity(workspace=lead.workspace, lead=lead, kind="note", occurred_at=NOON)
+        assert [row.kind for row in held_activities()] == ["note"]

@@ -80,6 +80,12 @@ def test_condition_evaluates_against_lead_facts(condition, expected):
         {"field": "custom.budget", "op": "gt", "value": 5000},
         {"field": "company", "op": "is_set"},
         {"not": {"any": [{"field": "local_hour", "op": "lt", "value": 8}, {"all": []}]}},
+        {"any": []},
+        {"all": [{"field": "source", "op": "is_set"}, {"field": "score", "op": "gt", "value": 1}]},
+        {"all": [{"field": "company", "op": "is_set"}, {"field": "score", "op": "lt", "value": 1}]},
+        {"any": [{"field": "score", "op": "lt", "value": 1}, {"field": "source", "op": "is_set"}]},
+        {"any": [{"field": "score", "op": "lt", "value": 1}, {"field": "phone", "op": "is_set"}]},
+        {"field": "custom.missing", "op": "matches_any_word", "value": "founder"},
     ],
 )
 def test_a_prepared_condition_answers_like_evaluate(condition):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leadfollow.tenancy import workspace_scope
+from leads.services.activities import logged_together
 from scoring.models import Notification, RepAvailability
 from scoring.services.notifications import notify
 from tests.factories import LeadFactory, MembershipFactory, NotificationFactory
@@ -141,6 +142,18 @@ def test_alert_email_links_through_the_notification(
     _prefs(workspace, rep, notify_by_email=True)
     _notify(workspace, rep, "sla_breach", django_capture_on_commit_callbacks)
     with workspace_scope(workspace):
+        note = Notification.objects.get(recipient=rep)
+    assert reverse("scoring:notification-open", args=[note.pk]) in mail.outbox[0].body
+
+
+def test_alert_email_sent_during_an_intake_links_to_the_saved_notification(
+    workspace, rep, django_capture_on_commit_callbacks
+):
+    _prefs(workspace, rep, notify_by_email=True)
+    with workspace_scope(workspace), django_capture_on_commit_callbacks(execute=True):
+        lead = LeadFactory(workspace=workspace)
+        with logged_together():  # as intake holds the alert back until its timeline is written
+            notify(workspace=workspace, recipient=rep, kind="assigned", text="New", lead=lead)
         note = Notification.objects.get(recipient=rep)
     assert reverse("scoring:notification-open", args=[note.pk]) in mail.outbox[0].body
 
