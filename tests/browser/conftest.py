@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
@@ -24,6 +27,33 @@ LAUNCH_ARGS = [
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make to
 # arrange data are still plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class _OneRequestAtATimeOnSharedSQLite(ThreadedWSGIServer):
+    """The live server, answering one request at a time when its threads share the test's
+    in-memory SQLite connection (no DATABASE_URL): a page's own requests overlap (the bell loads
+    while a form posts), and two requests inside one connection's transaction at once break
+    each other. With a database of its own (PostgreSQL) every thread has its own connection and
+    requests run side by side as in production."""
+
+    _lock = threading.Lock()
+
+    def set_app(self, application):
+        if not self.connections_override:
+            return super().set_app(application)
+
+        def one_at_a_time(environ, start_response):
+            with self._lock:
+                response = application(environ, start_response)
+                try:
+                    return list(response)  # streamed bodies read the database too
+                finally:
+                    getattr(response, "close", lambda: None)()
+
+        return super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = _OneRequestAtATimeOnSharedSQLite
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
