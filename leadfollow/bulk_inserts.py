@@ -1,4 +1,4 @@
-"""New rows written with one plain INSERT … RETURNING a model, for the per-lead hot paths.
+"""New rows written with plain INSERT … RETURNING statements, for the per-lead hot paths.
 
 `Model.objects.create()` runs save()'s machinery for one row: signals, field checks, a compiled
 query. Django's `bulk_create` on PostgreSQL sends more than one row as one array a column
